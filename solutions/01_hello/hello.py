@@ -1,0 +1,24 @@
+"""Invoicer, lesson 1: one Flask app in one file."""
+
+from flask import Flask
+
+# __name__ tells Flask where this module lives, so it can find templates and static files.
+app = Flask(__name__)
+
+
+@app.get("/")
+def index():
+    # A str becomes a text/html response with status 200.
+    return "Hello, Invoicer!"
+
+
+@app.get("/api/info")
+def info():
+    # A dict becomes a JSON response (application/json).
+    return {"service": "invoicer", "version": "0.1.0"}
+
+
+# Only `python hello.py` runs this block; an import (by `flask run`, Gunicorn, the tests) does
+# not. Debug mode is switched on from outside (`flask --app hello run --debug`), never here.
+if __name__ == "__main__":
+    app.run()

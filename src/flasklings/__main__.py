@@ -1,0 +1,3 @@
+from flasklings.cli import main
+
+main()

@@ -1,0 +1,112 @@
+"""Read course.toml: the one place that states lessons, titles, minutes, tasks and hints."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+COURSE_FILE = "course.toml"
+
+
+class CourseError(Exception):
+    """The course itself cannot be read (not the learner's fault)."""
+
+
+@dataclass(frozen=True)
+class Task:
+    number: int
+    title: str
+    hints: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Lesson:
+    number: int
+    slug: str  # the stem shared by every per-lesson folder, e.g. "03_blueprints"
+    title: str
+    minutes: int
+    objectives: tuple[str, ...]
+    tasks: tuple[Task, ...]
+
+    @property
+    def name(self) -> str:
+        """The slug without its number, e.g. "blueprints"."""
+        return self.slug.split("_", 1)[1]
+
+    def task(self, number: int) -> Task:
+        for task in self.tasks:
+            if task.number == number:
+                return task
+        raise CourseError(f"lesson {self.slug} has no task {number}")
+
+
+@dataclass(frozen=True)
+class Course:
+    root: Path
+    title: str
+    lessons: tuple[Lesson, ...]
+
+    def lesson_dir(self, lesson: Lesson, target: str = "lessons") -> Path:
+        return self.root / target / lesson.slug
+
+    def checker(self, lesson: Lesson) -> Path:
+        return self.root / "tests" / "checkers" / f"test_{lesson.slug}.py"
+
+    def notebook(self, lesson: Lesson) -> Path:
+        return self.root / "docs" / "lessons" / f"{lesson.slug}.ipynb"
+
+    def find(self, ref: str) -> Lesson:
+        """Resolve a lesson reference: "3", "03", "03_blueprints" or "blueprints"."""
+        wanted = ref.strip().lower()
+        for lesson in self.lessons:
+            if wanted.isdigit() and int(wanted) == lesson.number:
+                return lesson
+            if wanted in (lesson.slug, lesson.name):
+                return lesson
+        known = ", ".join(lesson.slug for lesson in self.lessons)
+        raise LookupError(f"no lesson called {ref!r}; the lessons are: {known}")
+
+
+def load(root: Path) -> Course:
+    path = root / COURSE_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CourseError(f"{path} is missing") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CourseError(f"{path} is not valid TOML: {exc}") from None
+    lessons = []
+    for entry in data.get("lesson", []):
+        slug = entry["slug"]
+        tasks = tuple(
+            Task(number=n, title=t["title"], hints=tuple(t.get("hints", ())))
+            for n, t in enumerate(entry.get("task", []), start=1)
+        )
+        lessons.append(
+            Lesson(
+                number=int(slug.split("_", 1)[0]),
+                slug=slug,
+                title=entry["title"],
+                minutes=int(entry["minutes"]),
+                objectives=tuple(entry.get("objectives", ())),
+                tasks=tasks,
+            )
+        )
+    return Course(root=root, title=data.get("course", {}).get("title", "flasklings"),
+                  lessons=tuple(lessons))
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The course root: $FLASKLINGS_ROOT, or the nearest folder upwards holding course.toml."""
+    if env := os.environ.get("FLASKLINGS_ROOT"):
+        return Path(env).resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / COURSE_FILE).is_file():
+            return folder
+    raise CourseError(
+        f"no {COURSE_FILE} in {here} or any folder above it: run flasklings inside the course "
+        "folder (the clone of the flasklings repository)"
+    )

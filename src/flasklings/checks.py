@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 MAX_BODY = 120
+_TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
 def show(response) -> str:
     """A test-client response in a few words: `404 application/json {"error": "not found"}`."""
     body = response.get_data(as_text=True).strip().replace("\n", " ")
+    if response.mimetype == "text/html" and (title := _TITLE.search(body)):
+        return f"{response.status_code} an HTML page titled {title[1]!r}"
     if len(body) > MAX_BODY:
         body = body[: MAX_BODY - 1] + "…"
     return f"{response.status_code} {response.mimetype or '(no content type)'} {body!r}"

@@ -94,8 +94,9 @@ def load(root: Path) -> Course:
                 tasks=tasks,
             )
         )
-    return Course(root=root, title=data.get("course", {}).get("title", "flasklings"),
-                  lessons=tuple(lessons))
+    return Course(
+        root=root, title=data.get("course", {}).get("title", "flasklings"), lessons=tuple(lessons)
+    )
 
 
 def find_root(start: Path | None = None) -> Path:

@@ -9,8 +9,9 @@ import traceback
 from pathlib import Path
 
 GUARD_ADVICE = (
-    "Importing a module must not start a server: the graders, `flask run`, Gunicorn and your "
-    "tests all import it. Put the call under the guard so it only runs for `python hello.py`:\n"
+    "Importing a module must not start a server: `flask run`, Gunicorn, the checks and your\n"
+    "tests all import it. Put the call under the guard, so that it runs only when the file is\n"
+    "run as a script (`python hello.py`):\n"
     '    if __name__ == "__main__":\n'
     "        app.run()"
 )

@@ -62,13 +62,16 @@ def import_fresh(folder: Path, name: str, root: Path):
             return importlib.import_module(name)
     except SyntaxError as exc:
         raise LearnerCodeError(diagnose.syntax_error(exc, root)) from None
-    except ServerStartedError:
+    except ServerStartedError as exc:
         raise LearnerCodeError(
-            f"Importing {name} started the development server.\n{diagnose.GUARD_ADVICE}"
+            f"Importing {name} started the development server{_at(exc, folder, root)}\n"
+            f"{diagnose.GUARD_ADVICE}"
         ) from None
-    except InputAtImportError:
+    except InputAtImportError as exc:
         raise LearnerCodeError(
-            f"Importing {name} called input(): an import must not wait for a keyboard."
+            f"Importing {name} called input(){_at(exc, folder, root)}\n"
+            "An import must not wait for the keyboard: nobody is typing when a server or a "
+            "test imports your code."
         ) from None
     except ModuleNotFoundError as exc:
         if exc.name != name.split(".")[0]:
@@ -83,6 +86,11 @@ def import_fresh(folder: Path, name: str, root: Path):
         ) from None
     except Exception as exc:
         raise LearnerCodeError(diagnose.exception(exc, folder, root, f"Importing {name}")) from None
+
+
+def _at(exc: BaseException, folder: Path, root: Path) -> str:
+    frames = diagnose.learner_frames(exc.__traceback__, folder)
+    return f", at {diagnose.where(frames[-1], root)}" if frames else "."
 
 
 def unload(folder: Path) -> None:

@@ -102,7 +102,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     results = item.config.stash[_results_key]
     entry = results.setdefault(item.nodeid, _new_entry(item))
-    entry["output"] += (report.capstdout or "") + (report.capstderr or "")
+    # Captured output accumulates over setup, call and teardown: the latest report has it all.
+    entry["output"] = (report.capstdout or "") + (report.capstderr or "")
     if report.failed and entry["status"] == "pass":
         entry["status"], entry["message"], entry["learner_error"] = _describe(item, call)
         if entry["learner_error"]:

@@ -1,0 +1,140 @@
+"""Grade one lesson: pytest in a subprocess with a wall-clock limit, read back as a result."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flasklings import diagnose, workspace
+from flasklings.course import Course, Lesson
+
+DEFAULT_TIMEOUT = 30.0
+
+
+@dataclass
+class CheckResult:
+    lesson: Lesson
+    status: str  # "pass", "fail" or "error" (could not grade)
+    message: str | None = None  # why it could not grade
+    tests: list[dict] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return {"pass": 0, "fail": 1}.get(self.status, 2)
+
+    def task_status(self) -> dict[int, bool]:
+        """Task number -> whether every check of that task passed."""
+        tasks: dict[int, bool] = {}
+        for test in self.tests:
+            tasks[test["task"]] = tasks.get(test["task"], True) and test["status"] == "pass"
+        return tasks
+
+
+def run_checks(
+    course: Course, lesson: Lesson, target: str | Path = "lessons", timeout: float = DEFAULT_TIMEOUT
+) -> CheckResult:
+    folder = Path(target) if Path(target).is_absolute() else course.root / target
+    folder = folder / lesson.slug
+    if problem := _precheck(course, lesson, folder):
+        return CheckResult(lesson, "error", problem)
+    with tempfile.TemporaryDirectory(prefix="flasklings-") as tmp:
+        report = Path(tmp) / "report.json"
+        command = [
+            sys.executable, "-m", "pytest", str(course.checker(lesson)),
+            "-p", "flasklings.plugin", "-p", "no:cacheprovider", "-p", "no:faulthandler",
+            "-o", "addopts=", "--strict-markers", "--assert=plain", "-q", "--no-header",
+            f"--rootdir={course.root}", f"--basetemp={tmp}/tmp",
+            f"--target={folder.parent}", f"--flasklings-report={report}",
+            f"--flasklings-deadline={max(timeout - 1.0, timeout * 0.8)}",
+        ]  # fmt: skip
+        env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+        process = subprocess.Popen(
+            command, cwd=course.root, env=env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True,  # so a timeout also ends any server the code started
+        )  # fmt: skip
+        try:
+            output, _ = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            stack = Path(str(report) + ".stack")
+            dump = stack.read_text(errors="replace") if stack.exists() else ""
+            return CheckResult(lesson, "error", _timeout_message(course, folder, timeout, dump))
+        if not report.exists():
+            return CheckResult(lesson, "error", _broken_message(process.returncode, output))
+        data = json.loads(report.read_text(encoding="utf-8"))
+    return _interpret(lesson, data, process.returncode, output)
+
+
+def _precheck(course: Course, lesson: Lesson, folder: Path) -> str | None:
+    """Problems that need no pytest run: missing files and code that does not parse."""
+    if not course.checker(lesson).is_file():
+        return f"The checker {course.checker(lesson)} is missing: the course is incomplete."
+    reset = f"`flasklings reset {lesson.number:02d}` (your current files are backed up first)"
+    if not folder.is_dir():
+        shown = diagnose.shown(folder, course.root)
+        return f"{shown}/ is missing. Restore the starter with {reset}."
+    reference = course.lesson_dir(lesson, "solutions")
+    if reference.is_dir() and reference != folder:
+        missing = sorted(set(workspace.files(reference)) - set(workspace.files(folder)))
+        if missing:
+            names = "\n".join(f"  {diagnose.shown(folder / m, course.root)}" for m in missing)
+            return (
+                f"These lesson files are missing:\n{names}\n"
+                f"If you renamed one, rename it back. Or restore the starter with {reset}."
+            )
+    for path in sorted(folder.rglob("*.py")):
+        try:
+            compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            return diagnose.syntax_error(exc, course.root)
+        except ValueError as exc:  # e.g. null bytes
+            return f"{diagnose.shown(path, course.root)} cannot be read as Python: {exc}"
+    return None
+
+
+def _timeout_message(course: Course, folder: Path, timeout: float, dump: str) -> str:
+    lines = [f"The checks did not finish within {timeout:g} s, so they were stopped."]
+    if where := diagnose.stuck_at(dump, folder, course.root):
+        lines.append(f"Your code was still running at {where}")
+    causes = diagnose.likely_hang_causes(folder, course.root)
+    if causes:
+        lines.append("Likely cause:")
+        lines.extend(f"  {cause}" for cause in causes)
+        if any("server" in cause for cause in causes):
+            lines.append(diagnose.GUARD_ADVICE)
+    elif not where:
+        lines.append("Look for a loop that never ends or a call that waits (input(), a server).")
+    return "\n".join(lines)
+
+
+def _broken_message(returncode: int, output: str) -> str:
+    tail = "\n".join(output.strip().splitlines()[-15:])
+    return (
+        f"pytest stopped (exit status {returncode}) before it could grade anything. "
+        "This is usually a broken environment: run `uv sync` (or reinstall) and try again.\n"
+        f"{tail}"
+    )
+
+
+def _interpret(lesson: Lesson, data: dict, returncode: int, output: str) -> CheckResult:
+    tests = data["tests"]
+    if data["collect_errors"]:
+        detail = data["collect_errors"][0].strip().splitlines()[-1]
+        return CheckResult(
+            lesson, "error", f"The checker could not be loaded (a course bug): {detail}", tests
+        )
+    if not tests:
+        return CheckResult(lesson, "error", _broken_message(returncode, output), tests)
+    for test in tests:
+        if test["learner_error"]:
+            return CheckResult(lesson, "error", test["message"], tests)
+    status = "pass" if all(t["status"] == "pass" for t in tests) else "fail"
+    return CheckResult(lesson, status, None, tests)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import faulthandler
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -39,7 +38,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "task(n): ties a check to Task n of its lesson")
-    sys.dont_write_bytecode = True  # grading never writes __pycache__ into the learner's folder
     report = config.getoption("flasklings_report")
     deadline = config.getoption("flasklings_deadline")
     if report and deadline:

@@ -53,7 +53,13 @@ def run_checks(
             f"--target={folder.parent}", f"--flasklings-report={report}",
             f"--flasklings-deadline={max(timeout - 1.0, timeout * 0.8)}",
         ]  # fmt: skip
-        env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+        env = {
+            **os.environ,
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",  # load only the plugins grading needs
+            # Never write __pycache__ into the learner's folder. (Installed packages were
+            # compiled at install time: uv's compile-bytecode setting, or pip's default.)
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
         process = subprocess.Popen(
             command, cwd=course.root, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ EOF_ = object()
 
 
 def _keyboard(events: queue.Queue) -> None:
-    for _ in click.get_text_stream("stdin"):
+    for _ in sys.stdin:
         events.put("Enter pressed")
     events.put(EOF_)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import faulthandler
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,12 @@ def target_root(config: pytest.Config) -> Path:
 def lesson_slug(path: Path) -> str:
     """tests/checkers/test_03_blueprints.py -> 03_blueprints."""
     return path.stem.removeprefix("test_")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # The checkers and the libraries they import are loaded (and their bytecode cached).
+    # From here on learner code is imported: write no __pycache__ into the lesson folder.
+    sys.dont_write_bytecode = True
 
 
 @pytest.fixture

@@ -56,9 +56,6 @@ def run_checks(
         env = {
             **os.environ,
             "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",  # load only the plugins grading needs
-            # Never write __pycache__ into the learner's folder. (Installed packages were
-            # compiled at install time: uv's compile-bytecode setting, or pip's default.)
-            "PYTHONDONTWRITEBYTECODE": "1",
         }
         process = subprocess.Popen(
             command, cwd=course.root, env=env, stdin=subprocess.DEVNULL,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -25,10 +26,11 @@ class InputAtImportError(RuntimeError):
 
 def forget(folder: Path) -> None:
     """Drop every imported module that was loaded from `folder`, so the next import is fresh."""
-    folder = folder.resolve()
+    # Plain string prefixes: resolving every module's path would make each check slow.
+    prefixes = tuple({str(folder) + os.sep, str(folder.resolve()) + os.sep})
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        if file and Path(file).resolve().is_relative_to(folder):
+        if isinstance(file, str) and file.startswith(prefixes):
             del sys.modules[name]
 
 
@@ -86,6 +88,19 @@ def import_fresh(folder: Path, name: str, root: Path):
         ) from None
     except Exception as exc:
         raise LearnerCodeError(diagnose.exception(exc, folder, root, f"Importing {name}")) from None
+
+
+def import_shared(folder: Path, name: str, root: Path):
+    """The module as already imported from `folder` in this run, else a fresh import.
+
+    For checks that only call a factory: import-time behaviour is checked by fresh imports,
+    and skipping the re-import keeps a whole lesson's checks fast.
+    """
+    module = sys.modules.get(name)
+    file = getattr(module, "__file__", None)
+    if isinstance(file, str) and file.startswith((str(folder) + os.sep, str(folder.resolve()))):
+        return module
+    return import_fresh(folder, name, root)
 
 
 def _at(exc: BaseException, folder: Path, root: Path) -> str:

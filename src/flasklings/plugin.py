@@ -93,13 +93,23 @@ def instance_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def load(lesson_dir: Path, instance_path: Path, request: pytest.FixtureRequest):
-    """load("invoicer") imports the learner's module fresh from the lesson folder."""
+    """load("invoicer") imports the learner's module fresh from the lesson folder.
 
-    def _load(name: str):
-        return learner.import_fresh(lesson_dir, name, request.config.rootpath)
+    load("invoicer", fresh=False) reuses the module if an earlier check of this run imported
+    it: for checks that only call the factory, never for checks of import-time behaviour.
+    """
+    fresh_imports = []
+
+    def _load(name: str, fresh: bool = True):
+        root = request.config.rootpath
+        if fresh:
+            fresh_imports.append(name)
+            return learner.import_fresh(lesson_dir, name, root)
+        return learner.import_shared(lesson_dir, name, root)
 
     yield _load
-    learner.unload(lesson_dir)
+    if fresh_imports:  # leave no module behind that a later check could mistake for fresh
+        learner.unload(lesson_dir)
 
 
 @pytest.hookimpl(wrapper=True)

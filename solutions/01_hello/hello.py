@@ -2,7 +2,8 @@
 
 from flask import Flask
 
-# __name__ tells Flask where this module lives, so it can find templates and static files.
+# __name__ holds this module's name ("hello" when imported). Flask uses it to find the folder
+# this file is in, where it later looks for templates and static files.
 app = Flask(__name__)
 
 

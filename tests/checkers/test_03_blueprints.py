@@ -1,0 +1,650 @@
+"""Checks for lesson 3, Blueprints and extensions (lessons/03_blueprints/invoicer/)."""
+
+import importlib
+import json
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import flask
+import pytest
+import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
+from werkzeug.exceptions import HTTPException
+
+from flasklings.checks import fact
+
+COLUMNS = {"id", "customer", "amount_cents", "currency", "status", "created_at"}
+MODULES = ("extensions", "models", "api", "commands")  # commands.py may be merged elsewhere
+INIT_DB_MESSAGE = "Initialized the database."
+
+
+# --- fixtures and helpers -------------------------------------------------------------------
+
+
+@pytest.fixture
+def invoicer(load):
+    """The learner's invoicer package (imported once: these checks only call create_app)."""
+    return load("invoicer", fresh=False)
+
+
+@pytest.fixture
+def make_app(invoicer, tmp_path):
+    """make_app() builds an app for testing with an in-memory database (fast: no disk writes);
+    make_app("a.sqlite") one whose database is the file tmp_path/a.sqlite."""
+    made = []
+
+    def _make(db_file=None):
+        uri = "sqlite:///" + str(tmp_path / db_file) if db_file else "sqlite:///:memory:"
+        app = invoicer.create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri})
+        made.append(app)
+        return app
+
+    yield _make
+    for app in made:  # close the connection pools so no file stays open
+        ext = app.extensions.get("sqlalchemy")
+        if isinstance(ext, SQLAlchemy):
+            with app.app_context():
+                for engine in ext.engines.values():
+                    engine.dispose()
+
+
+def part(name):
+    """invoicer.<name>, from the package the `invoicer` fixture loaded."""
+    return importlib.import_module(f"invoicer.{name}")
+
+
+def bound_db(app):
+    """The Flask-SQLAlchemy extension create_app() bound to `app`."""
+    ext = app.extensions.get("sqlalchemy")
+    assert isinstance(ext, SQLAlchemy), (
+        f"app.extensions has no 'sqlalchemy' entry (keys: {sorted(app.extensions)}), expected "
+        "create_app() to bind the extension with db.init_app(app) (Task 1)"
+    )
+    return ext
+
+
+def invoice_model():
+    model = getattr(part("models"), "Invoice", None)
+    assert model is not None, (
+        "invoicer/models.py has no Invoice, expected class Invoice(db.Model) there (Task 1)"
+    )
+    return model
+
+
+def with_tables(app):
+    """Create the tables directly (tasks 1 and 2 do not depend on the init-db command)."""
+    db = bound_db(app)
+    invoice_model()
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+@pytest.fixture
+def client(make_app):
+    return with_tables(make_app()).test_client()
+
+
+def shown(value):
+    return "missing" if value is None else repr(value)
+
+
+def payload(response):
+    return response.get_json(silent=True)
+
+
+def post(client, body):
+    """POST /api/invoices with a JSON body; returns (request text, response)."""
+    return f"POST /api/invoices {json.dumps(body)}", client.post("/api/invoices", json=body)
+
+
+def created(client, body):
+    """POST a valid invoice and return its JSON, asserting it was created."""
+    request, r = post(client, body)
+    data = payload(r)
+    assert r.status_code == 201 and isinstance(data, dict) and "id" in data, fact(
+        request, r, "201 with the new invoice as JSON"
+    )
+    return data
+
+
+def listed(data, key="id"):
+    """The `key` of each invoice in a {"invoices": [...]} body, or None if it is not one."""
+    items = data.get("invoices") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        return None
+    return [item.get(key) for item in items]
+
+
+def as_utc(value):
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def init_db(app):
+    """Run `flask init-db` for this app, the way a test does it."""
+    return app.test_cli_runner().invoke(args=["init-db"])
+
+
+def init_db_problem(result):
+    """Why an init-db run failed, in words, or None if it exited 0."""
+    if result.exit_code == 0:
+        return None
+    output = result.output.strip()
+    if "No such command" in output:
+        return (
+            f"flask init-db → exit code {result.exit_code}, {output.splitlines()[-1]!r}, "
+            "expected a command: create it with @click.command('init-db') and add it in "
+            "create_app() with app.cli.add_command(...) (Task 3)"
+        )
+    exc = result.exception
+    if isinstance(exc, RuntimeError) and "application context" in str(exc):
+        return (
+            "flask init-db → RuntimeError: Working outside of application context, expected "
+            "it to run: app.test_cli_runner() pushes no app context for a command added with "
+            "app.cli.add_command(), so decorate it with @flask.cli.with_appcontext"
+        )
+    return (
+        f"flask init-db → exit code {result.exit_code}, output {output[-200:]!r}, "
+        f"exception {exc!r}, expected exit code 0"
+    )
+
+
+def tables(app):
+    db = bound_db(app)
+    with app.app_context():
+        return set(sa.inspect(db.engine).get_table_names())
+
+
+# --- Task 1: A bare extension bound in the factory ------------------------------------------
+
+
+@pytest.mark.task(1)
+def test_db_is_a_sqlalchemy_extension(invoicer):
+    """invoicer/extensions.py defines `db`, a flask_sqlalchemy.SQLAlchemy object."""
+    db = getattr(part("extensions"), "db", None)
+    assert isinstance(db, SQLAlchemy), (
+        f"invoicer.extensions.db is {shown(db)}, expected a SQLAlchemy object created without an "
+        "app: db = SQLAlchemy(model_class=Base)"
+    )
+
+
+@pytest.mark.task(1)
+def test_importing_creates_no_app(load, lesson_dir, monkeypatch):
+    """Importing invoicer and its modules creates no Flask app: only create_app() makes apps."""
+    created_apps = []
+    original = flask.Flask.__init__
+
+    def recording_init(self, import_name, *args, **kwargs):
+        created_apps.append(import_name)
+        original(self, import_name, *args, **kwargs)
+
+    monkeypatch.setattr(flask.Flask, "__init__", recording_init)
+    load("invoicer")
+    for name in MODULES:
+        if (lesson_dir / "invoicer" / f"{name}.py").exists():
+            part(name)
+    assert not created_apps, (
+        f"importing invoicer created Flask({created_apps[0]!r}), expected no app at import: "
+        "create the extension bare (SQLAlchemy(), not SQLAlchemy(app)) and bind it in "
+        "create_app() with db.init_app(app)"
+    )
+
+
+@pytest.mark.task(1)
+def test_each_app_gets_the_extension(invoicer, make_app):
+    """create_app() binds extensions.db to every app it builds (db.init_app(app))."""
+    db = getattr(part("extensions"), "db", None)
+    for name in ("one.sqlite", "two.sqlite"):
+        app = make_app(name)
+        ext = app.extensions.get("sqlalchemy")
+        assert db is not None and ext is db, (
+            f"app.extensions['sqlalchemy'] is {shown(ext)} for a new app, expected extensions.db "
+            "(call db.init_app(app) in create_app(), for every app)"
+        )
+
+
+@pytest.mark.task(1)
+def test_default_database_in_instance_folder(invoicer, instance_path):
+    """Without test_config, the database is the file invoicer.sqlite in the instance folder."""
+    app = invoicer.create_app()
+    db = bound_db(app)
+    with app.app_context():
+        database = db.engine.url.database
+        db.engine.dispose()
+    expected = instance_path / "invoicer.sqlite"
+    assert database == str(expected), (
+        f"create_app() uses the database file {database!r}, expected {str(expected)!r} (the "
+        "instance folder): set SQLALCHEMY_DATABASE_URI to "
+        '"sqlite:///" + os.path.join(app.instance_path, "invoicer.sqlite") in the defaults'
+    )
+
+
+@pytest.mark.task(1)
+def test_test_config_sets_database(invoicer, tmp_path):
+    """create_app(test_config) uses the SQLALCHEMY_DATABASE_URI that test_config gives."""
+    wanted = tmp_path / "chosen.sqlite"
+    app = invoicer.create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{wanted}"})
+    db = bound_db(app)
+    with app.app_context():
+        database = db.engine.url.database
+        db.engine.dispose()
+    assert database == str(wanted), (
+        f"create_app({{'SQLALCHEMY_DATABASE_URI': 'sqlite:///…/chosen.sqlite'}}) uses the "
+        f"database {database!r}, expected …/chosen.sqlite: set the default before applying "
+        "test_config, and call db.init_app(app) after the config is complete"
+    )
+
+
+@pytest.mark.task(1)
+def test_invoice_columns(invoicer):
+    """models.Invoice has the columns id (primary key), customer, amount_cents, currency, status and created_at."""  # noqa: E501
+    table = invoice_model().__table__
+    names = {column.name for column in table.columns}
+    assert names >= COLUMNS, (
+        f"Invoice has the columns {sorted(names)}, expected also {sorted(COLUMNS - names)}"
+    )
+    keys = [column.name for column in table.primary_key]
+    assert keys == ["id"], f"Invoice's primary key is {keys}, expected ['id']"
+
+
+@pytest.mark.task(1)
+def test_required_columns(invoicer):
+    """Invoice.customer and Invoice.amount_cents are required (NOT NULL)."""
+    table = invoice_model().__table__
+    for name in ("customer", "amount_cents"):
+        column = table.columns.get(name)
+        assert column is not None and not column.nullable, (
+            f"Invoice.{name} is {'missing' if column is None else 'nullable'}, expected a "
+            f"required column: Mapped[{'str' if name == 'customer' else 'int'}] "
+            "(not Optional) or nullable=False"
+        )
+
+
+@pytest.mark.task(1)
+def test_invoice_defaults(invoicer, make_app):
+    """A new Invoice saved with only customer and amount_cents gets currency "EUR", status "draft" and created_at now."""  # noqa: E501
+    app = with_tables(make_app())
+    db, model = bound_db(app), invoice_model()
+    with app.app_context():
+        invoice = model(customer="Acme", amount_cents=1250)
+        db.session.add(invoice)
+        db.session.commit()
+        invoice_id = invoice.id
+    with app.app_context():  # a new session: the values come back from the database
+        saved = db.session.get(model, invoice_id)
+        values = saved.currency, saved.status, saved.created_at
+    currency, status, created_at = values
+    assert currency == "EUR", f"a new Invoice has currency {currency!r}, expected 'EUR'"
+    assert status == "draft", f"a new Invoice has status {status!r}, expected 'draft'"
+    assert isinstance(created_at, datetime), (
+        f"a new Invoice has created_at {created_at!r}, expected the current UTC time "
+        "(default=a function returning datetime.now(UTC))"
+    )
+    age = datetime.now(UTC) - as_utc(created_at)
+    assert timedelta(0) <= age < timedelta(minutes=5), (
+        f"a new Invoice has created_at {created_at.isoformat()}, which is {age} from now in "
+        "UTC, expected the current UTC time"
+    )
+
+
+@pytest.mark.task(1)
+def test_created_at_is_timezone_aware(invoicer, make_app):
+    """Invoice.created_at reads back from the database as a timezone-aware UTC datetime."""
+    app = with_tables(make_app())
+    db, model = bound_db(app), invoice_model()
+    with app.app_context():
+        db.session.add(model(customer="Acme", amount_cents=1250))
+        db.session.commit()
+    with app.app_context():
+        created_at = db.session.scalars(sa.select(model)).one().created_at
+    offset = created_at.utcoffset() if isinstance(created_at, datetime) else None
+    assert offset == timedelta(0), (
+        f"created_at read back from SQLite is {created_at!r}, expected a datetime with "
+        "tzinfo UTC: SQLite drops the timezone, so use the UTCDateTime column type from "
+        "the starter's models.py"
+    )
+
+
+@pytest.mark.task(1)
+def test_to_dict(invoicer, make_app):
+    """Invoice.to_dict() gives id, customer, amount_cents, currency, status and created_at (ISO 8601, UTC)."""  # noqa: E501
+    app = with_tables(make_app())
+    db, model = bound_db(app), invoice_model()
+    with app.app_context():
+        db.session.add(model(customer="Acme", amount_cents=1250, currency="USD"))
+        db.session.commit()
+    with app.app_context():
+        data = db.session.scalars(sa.select(model)).one().to_dict()
+    assert isinstance(data, dict) and set(data) == COLUMNS, (
+        f"Invoice.to_dict() returned {data!r}, expected exactly the keys {sorted(COLUMNS)}"
+    )
+    expected = {"customer": "Acme", "amount_cents": 1250, "currency": "USD", "status": "draft"}
+    got = {key: data[key] for key in expected}
+    assert got == expected and isinstance(data["id"], int), (
+        f"Invoice.to_dict() returned {data!r}, expected the saved values {expected} and an "
+        "integer id"
+    )
+    stamp = data["created_at"]
+    try:
+        offset = datetime.fromisoformat(stamp).utcoffset()
+    except (TypeError, ValueError):
+        offset = "not ISO 8601"
+    assert offset == timedelta(0), (
+        f"Invoice.to_dict()['created_at'] is {stamp!r}, expected an ISO 8601 string in UTC "
+        "such as '2026-01-31T09:30:00+00:00' (created_at.isoformat() of an aware datetime)"
+    )
+
+
+# --- Task 2: An api Blueprint for invoices --------------------------------------------------
+
+
+@pytest.mark.task(2)
+def test_api_blueprint(load):
+    """invoicer/api.py imports on its own and defines `bp`, a Blueprint named "api"."""
+    api = load("invoicer.api")
+    bp = getattr(api, "bp", None)
+    assert isinstance(bp, flask.Blueprint), (
+        f"invoicer.api.bp is {shown(bp)}, expected "
+        "bp = Blueprint('api', __name__, url_prefix='/api')"
+    )
+    assert bp.name == "api", f"the blueprint is named {bp.name!r}, expected 'api'"
+
+
+@pytest.mark.task(2)
+def test_blueprint_registered(make_app):
+    """create_app() registers the api blueprint on the app."""
+    app = make_app()
+    assert "api" in app.blueprints, (
+        f"app.blueprints is {sorted(app.blueprints)}, expected 'api' in it: call "
+        "app.register_blueprint(bp) in create_app()"
+    )
+
+
+@pytest.mark.task(2)
+def test_invoice_routes_on_blueprint(make_app):
+    """GET and POST /api/invoices and GET /api/invoices/<id> are routes of the api blueprint."""
+    adapter = make_app().url_map.bind("localhost")
+    for method, path in [
+        ("GET", "/api/invoices"),
+        ("POST", "/api/invoices"),
+        ("GET", "/api/invoices/1"),
+    ]:
+        try:
+            endpoint = adapter.match(path, method=method)[0]
+        except HTTPException as exc:
+            endpoint = f"no route ({exc.code})"
+        assert endpoint.startswith("api."), (
+            f"{method} {path} → endpoint {endpoint!r}, expected an endpoint of the api "
+            "blueprint ('api.…'): routes on bp, url_prefix='/api', bp registered"
+        )
+
+
+@pytest.mark.task(2)
+def test_info_moved_to_blueprint(make_app):
+    """GET /api/info is served by the api blueprint, with the same JSON as in lesson 2."""
+    app = make_app()
+    endpoints = [rule.endpoint for rule in app.url_map.iter_rules() if rule.rule == "/api/info"]
+    assert endpoints and all(e.startswith("api.") for e in endpoints), (
+        f"/api/info has the endpoints {endpoints}, expected only one of the api blueprint "
+        "('api.…'): move the route from create_app() to api.py as @bp.get('/info')"
+    )
+    r = app.test_client().get("/api/info")
+    expected = {"service": "invoicer", "version": "0.1.0"}
+    assert r.status_code == 200 and payload(r) == expected, fact(
+        "GET /api/info", r, f"200 with {json.dumps(expected)}"
+    )
+
+
+@pytest.mark.task(2)
+def test_index_and_health_stay_on_app(make_app):
+    """/ and /health stay on the app itself and still answer 200."""
+    app = make_app()
+    adapter = app.url_map.bind("localhost")
+    client = app.test_client()
+    for path in ("/", "/health"):
+        r = client.get(path)
+        assert r.status_code == 200, fact(f"GET {path}", r, "200 as in lesson 2")
+        endpoint = adapter.match(path)[0]
+        assert "." not in endpoint, (
+            f"GET {path} → endpoint {endpoint!r}, expected a route of the app itself (keep it "
+            "in create_app(), outside the blueprint)"
+        )
+
+
+@pytest.mark.task(2)
+def test_create_invoice(client):
+    """POST /api/invoices with {"customer", "amount_cents"} answers 201 with the new invoice."""
+    body = {"customer": "Acme", "amount_cents": 1250}
+    request, r = post(client, body)
+    data = payload(r)
+    assert r.status_code == 201, fact(request, r, "201 Created")
+    expected = {**body, "currency": "EUR", "status": "draft"}
+    assert isinstance(data, dict) and set(data) >= COLUMNS, fact(
+        request, r, f"a JSON invoice with the keys {sorted(COLUMNS)}"
+    )
+    got = {key: data[key] for key in expected}
+    assert got == expected and isinstance(data["id"], int), fact(
+        request, r, f"the invoice with {json.dumps(expected)} and an integer id"
+    )
+
+
+@pytest.mark.task(2)
+def test_create_with_currency(client):
+    """POST /api/invoices keeps a given 3-letter currency."""
+    request, r = post(client, {"customer": "Acme", "amount_cents": 990, "currency": "USD"})
+    data = payload(r)
+    assert r.status_code == 201 and isinstance(data, dict), fact(request, r, "201 Created")
+    assert data.get("currency") == "USD", fact(request, r, 'an invoice with "currency": "USD"')
+
+
+@pytest.mark.task(2)
+def test_create_sets_location(client):
+    """POST /api/invoices sets the Location header to the new invoice's URL /api/invoices/<id>."""
+    request, r = post(client, {"customer": "Acme", "amount_cents": 1250})
+    data = payload(r) or {}
+    location = r.headers.get("Location")
+    expected = f"/api/invoices/{data.get('id')}"
+    assert location and urlsplit(location).path == expected, (
+        f"{request} → Location {location!r}, expected {expected!r} "
+        "(url_for('api.get_invoice', invoice_id=invoice.id))"
+    )
+
+
+@pytest.mark.task(2)
+def test_get_invoice(client):
+    """GET /api/invoices/<id> answers 200 with that invoice."""
+    invoice = created(client, {"customer": "Acme", "amount_cents": 1250})
+    r = client.get(f"/api/invoices/{invoice['id']}")
+    assert r.status_code == 200 and payload(r) == invoice, fact(
+        f"GET /api/invoices/{invoice['id']}", r, f"200 with {json.dumps(invoice)}"
+    )
+
+
+@pytest.mark.task(2)
+def test_missing_invoice_is_json_404(client):
+    """GET /api/invoices/999 answers 404 with JSON {"error": "invoice 999 not found"}."""
+    r = client.get("/api/invoices/999")
+    expected = {"error": "invoice 999 not found"}
+    assert r.status_code == 404 and payload(r) == expected, fact(
+        "GET /api/invoices/999", r, f"404 with {json.dumps(expected)} (JSON, not an HTML page)"
+    )
+
+
+@pytest.mark.task(2)
+def test_list_empty(client):
+    """GET /api/invoices on an empty database answers 200 with {"invoices": []}."""
+    r = client.get("/api/invoices")
+    assert r.status_code == 200 and payload(r) == {"invoices": []}, fact(
+        "GET /api/invoices", r, '200 with {"invoices": []}'
+    )
+
+
+@pytest.mark.task(2)
+def test_list_newest_first(client):
+    """GET /api/invoices lists every invoice, the newest first."""
+    ids = [created(client, {"customer": f"C{n}", "amount_cents": 100 + n})["id"] for n in range(3)]
+    r = client.get("/api/invoices")
+    assert r.status_code == 200 and listed(payload(r)) == ids[::-1], fact(
+        "GET /api/invoices after creating invoices " + ", ".join(map(str, ids)),
+        r,
+        f"200 with the invoices in the order {ids[::-1]} (newest first)",
+    )
+
+
+@pytest.mark.task(2)
+def test_list_orders_by_created_at(make_app):
+    """GET /api/invoices orders by created_at, newest first (not by id)."""
+    app = with_tables(make_app())
+    db, model = bound_db(app), invoice_model()
+    with app.app_context():
+        for name, month in [("January", 1), ("March", 3), ("February", 2)]:
+            when = datetime(2026, month, 1, 9, 30, tzinfo=UTC)
+            db.session.add(model(customer=name, amount_cents=100, created_at=when))
+        db.session.commit()
+    r = app.test_client().get("/api/invoices")
+    names = listed(payload(r), "customer")
+    expected = ["March", "February", "January"]
+    assert names == expected, fact(
+        "GET /api/invoices for invoices created in January, March, February (in that order)",
+        r,
+        f"the customers in the order {expected}: order_by(created_at desc, id desc)",
+    )
+
+
+def assert_rejected(client, description, **request_args):
+    r = client.post("/api/invoices", **request_args)
+    data = payload(r)
+    error = data.get("error") if isinstance(data, dict) else None
+    assert r.status_code == 400 and isinstance(error, str) and error.strip(), fact(
+        f"POST /api/invoices {description}", r, '400 with JSON {"error": "<what is wrong>"}'
+    )
+
+
+@pytest.mark.task(2)
+def test_rejects_non_json(client):
+    """POST /api/invoices with a body that is not a JSON object answers 400 with a JSON error."""
+    assert_rejected(client, "with a text/plain body", data="Acme 1250", content_type="text/plain")
+    assert_rejected(
+        client, "with broken JSON", data='{"customer": "Acme",', content_type="application/json"
+    )
+    assert_rejected(client, "with the JSON list [1, 2]", json=[1, 2])
+
+
+@pytest.mark.task(2)
+def test_rejects_bad_customer(client):
+    """POST /api/invoices without a non-blank customer answers 400 with a JSON error."""
+    for body in [{"amount_cents": 1250}, {"customer": "  ", "amount_cents": 1250}]:
+        assert_rejected(client, json.dumps(body), json=body)
+    body = {"customer": 42, "amount_cents": 1250}
+    assert_rejected(client, json.dumps(body), json=body)
+
+
+@pytest.mark.task(2)
+def test_rejects_bad_amount(client):
+    """POST /api/invoices answers 400 unless amount_cents is a positive integer (true is not)."""
+    for amount in [None, 0, -500, "1250", 12.5, True]:
+        body = {"customer": "Acme", "amount_cents": amount}
+        if amount is None:
+            del body["amount_cents"]
+        assert_rejected(client, json.dumps(body), json=body)
+
+
+@pytest.mark.task(2)
+def test_rejects_bad_currency(client):
+    """POST /api/invoices answers 400 when currency is not 3 letters."""
+    for currency in ["EURO", "E1R", "", 978]:
+        body = {"customer": "Acme", "amount_cents": 1250, "currency": currency}
+        assert_rejected(client, json.dumps(body), json=body)
+
+
+@pytest.mark.task(2)
+def test_rejected_invoices_are_not_stored(make_app):
+    """A rejected POST /api/invoices stores nothing."""
+    app = with_tables(make_app())
+    client = app.test_client()
+    bodies = [
+        {"customer": " ", "amount_cents": 1250},
+        {"customer": "Acme", "amount_cents": -1},
+        {"customer": "Acme", "amount_cents": 1250, "currency": "EURO"},
+    ]
+    for body in bodies:
+        client.post("/api/invoices", json=body)
+    db, model = bound_db(app), invoice_model()
+    with app.app_context():
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(model))
+    assert count == 0, (
+        f"after 3 rejected POST /api/invoices the invoice table has {count} row(s), expected "
+        "0: validate before db.session.add()"
+    )
+
+
+# --- Task 3: Tables from the command line ---------------------------------------------------
+
+
+@pytest.mark.task(3)
+def test_init_db_command(make_app):
+    """`flask init-db` (via app.test_cli_runner()) exits 0 and prints "Initialized the database."."""  # noqa: E501
+    result = init_db(make_app())
+    problem = init_db_problem(result)
+    assert problem is None, problem
+    assert INIT_DB_MESSAGE in result.output, (
+        f"flask init-db printed {result.output.strip()!r}, expected {INIT_DB_MESSAGE!r} "
+        "(click.echo)"
+    )
+
+
+@pytest.mark.task(3)
+def test_init_db_creates_invoice_table(make_app):
+    """`flask init-db` creates the invoice table, with its columns, in the app's database."""
+    app = make_app()
+    problem = init_db_problem(init_db(app))
+    assert problem is None, problem
+    table = invoice_model().__table__.name
+    found = tables(app)
+    assert table in found, (
+        f"after flask init-db the database has the tables {sorted(found)}, expected {table!r}: "
+        "call db.create_all() with the models imported"
+    )
+    db = bound_db(app)
+    with app.app_context():
+        columns = {column["name"] for column in sa.inspect(db.engine).get_columns(table)}
+    assert columns >= COLUMNS, (
+        f"after flask init-db the table {table!r} has the columns {sorted(columns)}, "
+        f"expected {sorted(COLUMNS)}"
+    )
+
+
+@pytest.mark.task(3)
+def test_data_persists_within_app(make_app):
+    """After init-db, an invoice created through the API is there for later requests."""
+    app = make_app()
+    problem = init_db_problem(init_db(app))
+    assert problem is None, problem
+    invoice = created(app.test_client(), {"customer": "Acme", "amount_cents": 1250})
+    later = app.test_client()
+    r = later.get("/api/invoices")
+    assert r.status_code == 200 and payload(r) == {"invoices": [invoice]}, fact(
+        "GET /api/invoices from a new client after creating one invoice",
+        r,
+        f'200 with {{"invoices": [{json.dumps(invoice)}]}}: commit the session',
+    )
+
+
+@pytest.mark.task(3)
+def test_apps_have_separate_databases(make_app, tmp_path):
+    """Two apps with different database files do not share invoices."""
+    first, second = make_app("first.sqlite"), make_app("second.sqlite")
+    for app in (first, second):
+        problem = init_db_problem(init_db(app))
+        assert problem is None, problem
+    created(first.test_client(), {"customer": "Acme", "amount_cents": 1250})
+    r = second.test_client().get("/api/invoices")
+    assert payload(r) == {"invoices": []}, fact(
+        "GET /api/invoices on the second app after creating an invoice in the first",
+        r,
+        '{"invoices": []}: each app uses its own SQLALCHEMY_DATABASE_URI',
+    )
+    assert (tmp_path / "first.sqlite").exists(), (
+        "after flask init-db and a POST, first.sqlite does not exist, expected the app to use "
+        "the database file its SQLALCHEMY_DATABASE_URI names"
+    )

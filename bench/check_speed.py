@@ -57,12 +57,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     runs = parser.parse_args().runs
     flasklings = shutil.which("flasklings") or str(Path(sys.executable).with_name("flasklings"))
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as base_dir:
         course = course_with_solutions(Path(tmp))
         check_01 = median_seconds([flasklings, "check", "01"], course, runs)
         check_03 = median_seconds([flasklings, "check", "03"], course, runs)
-        base = Path(tmp) / "baseline"
-        base.mkdir()
+        base = Path(base_dir)  # apart from the course, so no pytest config applies to it
         (base / "test_one.py").write_text(ONE_TEST)
         env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_one.py"]

@@ -26,12 +26,20 @@ class InputAtImportError(RuntimeError):
 
 def forget(folder: Path) -> None:
     """Drop every imported module that was loaded from `folder`, so the next import is fresh."""
-    # Plain string prefixes: resolving every module's path would make each check slow.
-    prefixes = tuple({str(folder) + os.sep, str(folder.resolve()) + os.sep})
+    prefixes = _prefixes(folder)
     for name, module in list(sys.modules.items()):
-        file = getattr(module, "__file__", None)
-        if isinstance(file, str) and file.startswith(prefixes):
+        if _loaded_from(module, prefixes):
             del sys.modules[name]
+
+
+def _prefixes(folder: Path) -> tuple[str, ...]:
+    # Plain string prefixes: resolving every module's path would make each check slow.
+    return tuple({str(folder) + os.sep, str(folder.resolve()) + os.sep})
+
+
+def _loaded_from(module, prefixes: tuple[str, ...]) -> bool:
+    file = getattr(module, "__file__", None)
+    return isinstance(file, str) and file.startswith(prefixes)
 
 
 @contextlib.contextmanager
@@ -97,8 +105,7 @@ def import_shared(folder: Path, name: str, root: Path):
     and skipping the re-import keeps a whole lesson's checks fast.
     """
     module = sys.modules.get(name)
-    file = getattr(module, "__file__", None)
-    if isinstance(file, str) and file.startswith((str(folder) + os.sep, str(folder.resolve()))):
+    if _loaded_from(module, _prefixes(folder)):
         return module
     return import_fresh(folder, name, root)
 

@@ -12,13 +12,13 @@ import click
 
 # Files the running app writes itself: a change there is not the learner saving code.
 NOT_CODE = (".sqlite", ".sqlite3", ".db", "-journal", ".pyc", ".log")
-EOF_ = object()
+END_OF_INPUT = object()
 
 
 def _keyboard(events: queue.Queue) -> None:
     for _ in sys.stdin:
         events.put("Enter pressed")
-    events.put(EOF_)
+    events.put(END_OF_INPUT)
 
 
 def _files(paths: list[Path], events: queue.Queue, stop: threading.Event) -> None:
@@ -52,7 +52,7 @@ def triggers(paths: list[Path], manual: bool) -> Iterator[str]:
     try:
         while True:
             event = events.get()
-            if event is EOF_:
+            if event is END_OF_INPUT:
                 if not watching:
                     return  # nothing left that could ask for a re-check
                 continue

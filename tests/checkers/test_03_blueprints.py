@@ -80,6 +80,19 @@ def with_tables(app):
     return app
 
 
+def save_and_read(app, read, **fields):
+    """Save Invoice(**fields), then return read(invoice) from a new app context, so the
+    values come back from the database rather than from the object just created."""
+    db, model = bound_db(app), invoice_model()
+    with app.app_context():
+        invoice = model(**fields)
+        db.session.add(invoice)
+        db.session.commit()
+        invoice_id = invoice.id
+    with app.app_context():
+        return read(db.session.get(model, invoice_id))
+
+
 @pytest.fixture
 def client(make_app):
     return with_tables(make_app()).test_client()
@@ -264,16 +277,10 @@ def test_required_columns(invoicer):
 def test_invoice_defaults(invoicer, make_app):
     """A new Invoice saved with only customer and amount_cents gets currency "EUR", status "draft" and created_at now."""  # noqa: E501
     app = with_tables(make_app())
-    db, model = bound_db(app), invoice_model()
-    with app.app_context():
-        invoice = model(customer="Acme", amount_cents=1250)
-        db.session.add(invoice)
-        db.session.commit()
-        invoice_id = invoice.id
-    with app.app_context():  # a new session: the values come back from the database
-        saved = db.session.get(model, invoice_id)
-        values = saved.currency, saved.status, saved.created_at
-    currency, status, created_at = values
+    currency, status, created_at = save_and_read(
+        app, lambda saved: (saved.currency, saved.status, saved.created_at),
+        customer="Acme", amount_cents=1250,
+    )  # fmt: skip
     assert currency == "EUR", f"a new Invoice has currency {currency!r}, expected 'EUR'"
     assert status == "draft", f"a new Invoice has status {status!r}, expected 'draft'"
     assert isinstance(created_at, datetime), (
@@ -291,12 +298,9 @@ def test_invoice_defaults(invoicer, make_app):
 def test_created_at_is_timezone_aware(invoicer, make_app):
     """Invoice.created_at reads back from the database as a timezone-aware UTC datetime."""
     app = with_tables(make_app())
-    db, model = bound_db(app), invoice_model()
-    with app.app_context():
-        db.session.add(model(customer="Acme", amount_cents=1250))
-        db.session.commit()
-    with app.app_context():
-        created_at = db.session.scalars(sa.select(model)).one().created_at
+    created_at = save_and_read(
+        app, lambda saved: saved.created_at, customer="Acme", amount_cents=1250
+    )
     offset = created_at.utcoffset() if isinstance(created_at, datetime) else None
     assert offset == timedelta(0), (
         f"created_at read back from SQLite is {created_at!r}, expected a datetime with "
@@ -309,12 +313,9 @@ def test_created_at_is_timezone_aware(invoicer, make_app):
 def test_to_dict(invoicer, make_app):
     """Invoice.to_dict() gives id, customer, amount_cents, currency, status and created_at (ISO 8601, UTC)."""  # noqa: E501
     app = with_tables(make_app())
-    db, model = bound_db(app), invoice_model()
-    with app.app_context():
-        db.session.add(model(customer="Acme", amount_cents=1250, currency="USD"))
-        db.session.commit()
-    with app.app_context():
-        data = db.session.scalars(sa.select(model)).one().to_dict()
+    data = save_and_read(
+        app, lambda saved: saved.to_dict(), customer="Acme", amount_cents=1250, currency="USD"
+    )
     assert isinstance(data, dict) and set(data) == COLUMNS, (
         f"Invoice.to_dict() returned {data!r}, expected exactly the keys {sorted(COLUMNS)}"
     )

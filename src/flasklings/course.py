@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,9 +99,10 @@ def load(root: Path) -> Course:
 
 
 def find_root(start: Path | None = None) -> Path:
-    """The course root: $FLASKLINGS_ROOT, or the nearest folder upwards holding course.toml."""
-    if env := os.environ.get("FLASKLINGS_ROOT"):
-        return Path(env).resolve()
+    """The course root: the nearest folder upwards holding course.toml.
+
+    (`--root` and $FLASKLINGS_ROOT, read by the CLI, take precedence over this search.)
+    """
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / COURSE_FILE).is_file():

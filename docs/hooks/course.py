@@ -46,20 +46,6 @@ QUIZ_JS = "assets/javascripts/mkdocs-quiz.js"
 GROWTH_SVG = "assets/images/invoicer-growth.svg"
 LESSONS_SECTION = "Lessons"
 
-# The ten lessons the course is built towards (design.md). Lessons appear on the site when
-# they are added to course.toml; until then the lesson map lists them as "coming later".
-PLANNED = {
-    "01_hello": "one app, a text route and a JSON route",
-    "02_factory": "create_app(), the instance folder, a health check",
-    "03_blueprints": "an api Blueprint, Flask-SQLAlchemy, a CLI command",
-    "04_config": "config classes, instance config, typed environment overrides",
-    "05_context": "current_app, g and teardown, work outside a request",
-    "06_errors": "JSON errors, logging configured once, request IDs",
-    "07_security": "secret keys and rotation, cookie flags, CSRF, headers, limits",
-    "08_deploy": "Gunicorn, ProxyFix, a health check for the proxy, a non-root image",
-    "09_testing": "your own test suite, graded by mutation",
-    "10_capstone": "the whole service in its production layout",
-}
 
 _STYLE = re.compile(r"<style\b[^>]*>(.*?)</style>\s*", re.S | re.I)
 _MATHJAX = re.compile(r"<script data-mkdocs-jupyter-mathjax=.*?</script>\s*", re.S)
@@ -189,10 +175,11 @@ def _lesson_map(page) -> str:
         )
     total = sum(lesson.minutes for lesson in course.lessons)
     rows.append(f"| | **Total** | **{_minutes(total)}** | |")
-    later = [slug for slug in PLANNED if slug not in {ls.slug for ls in course.lessons}]
     out = "\n".join(rows) + "\n"
-    if later:
-        items = "\n".join(f"- **{int(slug[:2])} · {slug[3:]}** — {PLANNED[slug]}" for slug in later)
+    if course.planned:
+        items = "\n".join(
+            f"- **{later.number} · {later.title}** — {later.summary}" for later in course.planned
+        )
         out += (
             '\n<div class="fl-later" markdown>\n\n'
             "**Coming later.** These lessons are being written; each appears here, in the "

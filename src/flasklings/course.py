@@ -42,10 +42,32 @@ class Lesson:
 
 
 @dataclass(frozen=True)
+class Planned:
+    """A lesson that is announced but not written yet."""
+
+    slug: str
+    title: str
+    summary: str
+
+    @property
+    def number(self) -> int:
+        return int(self.slug.split("_", 1)[0])
+
+    @property
+    def name(self) -> str:
+        return self.slug.split("_", 1)[1]
+
+
+class NotWrittenYet(LookupError):
+    """The lesson asked for is planned but not in the course yet."""
+
+
+@dataclass(frozen=True)
 class Course:
     root: Path
     title: str
     lessons: tuple[Lesson, ...]
+    planned: tuple[Planned, ...] = ()
 
     def lesson_dir(self, lesson: Lesson, target: str = "lessons") -> Path:
         return self.root / target / lesson.slug
@@ -64,6 +86,15 @@ class Course:
                 return lesson
             if wanted in (lesson.slug, lesson.name):
                 return lesson
+        for later in self.planned:
+            if (wanted.isdigit() and int(wanted) == later.number) or wanted in (
+                later.slug,
+                later.name,
+            ):
+                raise NotWrittenYet(
+                    f"lesson {later.slug} ({later.title}) is planned but not written yet; "
+                    f"the lessons so far are {self.lessons[0].slug} to {self.lessons[-1].slug}"
+                )
         known = ", ".join(lesson.slug for lesson in self.lessons)
         raise LookupError(f"no lesson called {ref!r}; the lessons are: {known}")
 
@@ -93,8 +124,15 @@ def load(root: Path) -> Course:
                 tasks=tasks,
             )
         )
+    planned = tuple(
+        Planned(slug=entry["slug"], title=entry["title"], summary=entry.get("summary", ""))
+        for entry in data.get("planned", [])
+    )
     return Course(
-        root=root, title=data.get("course", {}).get("title", "flasklings"), lessons=tuple(lessons)
+        root=root,
+        title=data.get("course", {}).get("title", "flasklings"),
+        lessons=tuple(lessons),
+        planned=planned,
     )
 
 

@@ -10,10 +10,12 @@ from sqlalchemy.types import TypeDecorator
 
 
 class UTCDateTime(TypeDecorator):
-    """A datetime stored in UTC and always read back timezone-aware.
+    """A datetime stored in UTC and always read back as an aware datetime in UTC.
 
-    SQLite has no timezone support: it would hand back naive datetimes. This type converts
-    to UTC on the way in and marks values as UTC on the way out, on every database.
+    Neither SQLite nor PostgreSQL keeps a value's timezone. SQLite stores the clock time and
+    hands back a naive datetime; PostgreSQL's timestamptz stores an instant, which drivers
+    hand back in the session's timezone (say +01:00). So this type converts to UTC on the way
+    in, and on the way out it tags naive values as UTC and converts aware ones to UTC.
     """
 
     impl = DateTime(timezone=True)
@@ -27,9 +29,11 @@ class UTCDateTime(TypeDecorator):
         return value
 
     def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value
+        if value is None:
+            return None
+        if value.tzinfo is None:  # SQLite: the UTC clock time we stored
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)  # PostgreSQL: the session's timezone
 
 
 def utc_now() -> datetime:

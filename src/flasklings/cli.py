@@ -1,16 +1,18 @@
-"""The `flasklings` command: progress, check, watch, hint, reset, solution."""
+"""The `flasklings` command: progress, check, watch, hint, reset, backups, restore, solution."""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import click
 
 from flasklings import course as course_mod
 from flasklings import report, runner, workspace
-from flasklings.course import Course, CourseError, Lesson
+from flasklings.course import Course, CourseError, Lesson, NotWrittenYet
 from flasklings.progress import Progress
+from flasklings.report import command
 
 STATUS_LABEL = {"pass": "✓ passed", "fail": "✗ failing", "error": "✗ could not grade"}
 
@@ -27,15 +29,23 @@ class State:
             return self.current()
         try:
             return self.course.find(ref)
+        except NotWrittenYet as exc:
+            # Not a typo, so no usage error: say what exists and where the plan is shown.
+            echo(f"{exc}.\n`{command('list')}` shows the lessons and those coming later.", err=True)
+            raise SystemExit(2) from None
         except LookupError as exc:
             raise click.BadParameter(str(exc), param_hint="LESSON") from None
 
-    def current(self) -> Lesson:
-        """The first lesson that has not passed yet (the last one when all have)."""
+    def next_lesson(self) -> Lesson | None:
+        """The next step: the first lesson in course order that has not passed (None if all)."""
         for lesson in self.course.lessons:
             if self.progress.status(lesson.slug) != "pass":
                 return lesson
-        return self.course.lessons[-1]
+        return None
+
+    def current(self) -> Lesson:
+        """The lesson a verb works on when none is named: the next one, or the last."""
+        return self.next_lesson() or self.course.lessons[-1]
 
 
 def echo(text: str = "", **kwargs) -> None:
@@ -65,21 +75,30 @@ def main(ctx: click.Context, root: Path | None) -> None:
     if ctx.invoked_subcommand is None:
         state: State = ctx.obj
         _table(state)
-        lesson = state.current()
-        n = f"{lesson.number:02d}"
         echo()
-        if all(state.progress.status(x.slug) == "pass" for x in state.course.lessons):
-            echo("Every lesson passes. Well done!")
+        lesson = state.next_lesson()
+        if lesson is None:
+            _all_done(state)
             return
+        n = f"{lesson.number:02d}"
         echo(click.style(f"Next: lesson {n} · {lesson.title}", bold=True))
         echo(f"  1. Read docs/lessons/{lesson.slug}.ipynb (or the lesson page on the course site).")
         echo(f"  2. Edit the files in lessons/{lesson.slug}/.")
-        echo(f"  3. Run `flasklings check {n}`, or `flasklings watch {n}` to re-check on save.")
+        echo(f"  3. Run `{command('check', n)}`, or `{command('watch', n)}` to re-check on save.")
+
+
+def _all_done(state: State) -> None:
+    if not state.course.planned:
+        echo("Every lesson passes. Well done!")
+        return
+    later = ", ".join(f"{p.number:02d} · {p.title}" for p in state.course.planned)
+    echo(f"Every lesson written so far passes. Well done! Coming later: {later}.")
 
 
 def _table(state: State) -> None:
     echo(click.style(state.course.title, bold=True))
-    width = max(len(lesson.title) for lesson in state.course.lessons)
+    titles = [x.title for x in (*state.course.lessons, *state.course.planned)]
+    width = max(map(len, titles))
     echo(f"  #   {'lesson':<{width}}  minutes  status")
     for lesson in state.course.lessons:
         status = state.progress.status(lesson.slug)
@@ -90,6 +109,9 @@ def _table(state: State) -> None:
         colour = {"pass": "green", "fail": "red", "error": "red"}.get(status)
         line = f"  {lesson.number:02d}  {lesson.title:<{width}}  {lesson.minutes:>7}  "
         echo(line + click.style(label, fg=colour))
+    for later in state.course.planned:
+        line = f"  {later.number:02d}  {later.title:<{width}}  {'—':>7}  "
+        echo(line + click.style("· coming later", dim=True))
 
 
 @main.command("list")
@@ -150,10 +172,12 @@ def check(
 
 
 def _next_step(state: State, lesson: Lesson) -> None:
-    later = [x for x in state.course.lessons if x.number > lesson.number]
-    echo(f"Compare with the reference: `flasklings solution {lesson.number:02d}`.")
-    if later:
-        echo(f"Next: `flasklings check {later[0].number:02d}` · {later[0].title}")
+    echo(f"Compare with the reference: `{command('solution', f'{lesson.number:02d}')}`.")
+    upcoming = state.next_lesson()
+    if upcoming is None:
+        _all_done(state)
+    else:
+        echo(f"Next: `{command('check', f'{upcoming.number:02d}')}` · {upcoming.title}")
 
 
 @main.command()
@@ -162,25 +186,31 @@ def _next_step(state: State, lesson: Lesson) -> None:
 @click.option("--manual", is_flag=True, help="Re-check only when Enter is pressed.")
 @click.pass_obj
 def watch(state: State, lesson: str | None, timeout: float, manual: bool) -> None:
-    """Re-check LESSON on every save (and whenever Enter is pressed)."""
-    from flasklings.watch import triggers
+    """Re-check LESSON on every save (and whenever Enter is pressed).
+
+    Ctrl-C stops it, and so does the end of input (Ctrl-D), with exit status 0.
+    """
+    from flasklings.watch import clear_screen, triggers
 
     chosen = state.lesson(lesson)
     folder = state.course.lesson_dir(chosen)
 
-    def run() -> None:
+    def run(reason: str | None = None) -> None:
+        clear_screen()
+        if reason:
+            echo(click.style(f"── {reason}: checking again ──\n", dim=True))
         result = runner.run_checks(state.course, chosen, timeout=timeout)
         state.progress.record(result)
         echo(report.human(result))
         if result.status == "pass":
             _next_step(state, chosen)
         how = "Press Enter to re-check" if manual else "Save a file or press Enter to re-check"
-        echo(f"\n{how}; Ctrl-C stops. (watching lessons/{chosen.slug}/)")
+        echo(f"\n{how}; Ctrl-C or Ctrl-D stops. (watching lessons/{chosen.slug}/)")
 
     run()
     for reason in triggers([folder], manual):
-        echo(click.style(f"\n── {reason}: checking again ──\n", dim=True))
-        run()
+        run(reason)
+    echo("End of input: watch mode stopped.")
 
 
 @main.command()
@@ -188,48 +218,181 @@ def watch(state: State, lesson: str | None, timeout: float, manual: bool) -> Non
 @click.argument("task", type=int, required=False)
 @click.pass_obj
 def hint(state: State, lesson: str, task: int | None) -> None:
-    """Show the next hint for TASK of LESSON (default: the first failing task)."""
+    """Show the hints seen so far for TASK of LESSON, plus the next one.
+
+    Without TASK: the first task that failed in your last check.
+    """
     chosen = state.lesson(lesson)
+    n = f"{chosen.number:02d}"
+    tasks = f"tasks 1–{len(chosen.tasks)}" if len(chosen.tasks) > 1 else "task 1"
+    passed = state.progress.status(chosen.slug) == "pass"
     if task is None:
+        if passed:
+            echo(f"Lesson {n} passes: your last check found no failing task to give a hint for.")
+            echo(f"To read a task's hints anyway, name it: `{command('hint', n, 1)}` ({tasks}).")
+            return
         failing = state.progress.failing_tasks(chosen.slug)
         task = failing[0] if failing else 1
     try:
         entry = chosen.task(task)
     except CourseError:
-        raise click.BadParameter(
-            f"lesson {chosen.slug} has tasks 1–{len(chosen.tasks)}", param_hint="TASK"
-        ) from None
-    if not entry.hints:
+        raise click.BadParameter(f"lesson {chosen.slug} has {tasks}", param_hint="TASK") from None
+    echo(click.style(f"Task {task}: {entry.title}", bold=True))
+    total = len(entry.hints)
+    if not total:
         echo(f"Task {task} has no hints.")
         return
-    index = state.progress.next_hint(chosen.slug, task, len(entry.hints))
-    echo(click.style(f"Task {task}: {entry.title}", bold=True))
-    echo(f"Hint {index + 1} of {len(entry.hints)}: {entry.hints[index]}")
-    if index + 1 < len(entry.hints):
-        echo(f"Run it again for the next hint: `flasklings hint {chosen.number:02d} {task}`.")
-    else:
-        echo(
-            f"That was the last hint. `flasklings solution {chosen.number:02d} --force` shows "
-            "the reference solution."
-        )
+    before = state.progress.hints_shown(chosen.slug, task)
+    shown = state.progress.reveal_hint(chosen.slug, task, total)
+    for index in range(shown):
+        text = f"Hint {index + 1} of {total}: {entry.hints[index]}"
+        new = index == shown - 1 and shown > before
+        echo(text if new else click.style(text, dim=True))
+    if shown < total:
+        echo(f"Run it again for the next hint: `{command('hint', n, task)}`.")
+        return
+    seen = "That was the last hint" if shown > before else f"You have seen all {total} hints"
+    solution = command("solution", n) if passed else command("solution", n, "--force")
+    echo(f"{seen} for Task {task}. `{solution}` shows the reference solution.")
+
+
+yes_option = click.option(
+    "--yes", "-y", is_flag=True, help="Do not ask first (it is asked only on a terminal)."
+)
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _confirm(question: str, yes: bool) -> None:
+    """Ask before changing the learner's files, but only a person at a terminal.
+
+    Scripts and pipes (no TTY on stdin) are never asked, so they keep working unattended.
+    """
+    if yes or not _stdin_is_terminal():
+        return
+    if not click.confirm(question, default=False):
+        echo("Nothing was changed.")
+        raise SystemExit(1)
+
+
+def _count(names: list[str], has_instance: bool = False) -> str:
+    text = f"{len(names)} file{'' if len(names) == 1 else 's'}"
+    return text + " + instance/" if has_instance else text
+
+
+def _where(state: State, path: Path) -> str:
+    return f"{path.relative_to(state.course.root).as_posix()}/"
 
 
 @main.command()
 @click.argument("lesson")
 @click.option("--from", "ref", help="The git revision to take the starter from.")
+@yes_option
 @click.pass_obj
-def reset(state: State, lesson: str, ref: str | None) -> None:
-    """Restore the starter of LESSON; your current files are moved to a backup first."""
+def reset(state: State, lesson: str, ref: str | None, yes: bool) -> None:
+    """Restore the starter of LESSON; your current files are moved to a backup first.
+
+    `flasklings restore LESSON` brings the backed-up files back.
+    """
     chosen = state.lesson(lesson)
+    folder = state.course.lesson_dir(chosen)
+    mine = workspace.files(folder) if folder.is_dir() else []
+    _confirm(
+        f"Replace your {_count(mine, (folder / 'instance').is_dir())} in lessons/{chosen.slug}/ "
+        "with the starter? "
+        "(They are moved to a backup first.)",
+        yes,
+    )
     try:
         saved = workspace.reset(state.course, chosen, ref)
     except workspace.ResetError as exc:
         message = f"error: could not reset lessons/{chosen.slug}/: {exc}\nNothing was changed."
         echo(message, err=True)
         raise SystemExit(2) from None
+    state.progress.forget(chosen.slug)  # the starter has not passed, whatever the cache said
     if saved:
-        echo(f"Your files were moved to {saved.relative_to(state.course.root)}/")
+        echo(f"Your files were moved to {_where(state, saved)}")
+        echo(f"To put them back: `{command('restore', f'{chosen.number:02d}')}`.")
     echo(f"lessons/{chosen.slug}/ holds the starter again.")
+
+
+@main.command()
+@click.argument("lesson")
+@click.pass_obj
+def backups(state: State, lesson: str) -> None:
+    """List the backups of LESSON that reset and restore made, newest first."""
+    chosen = state.lesson(lesson)
+    n = f"{chosen.number:02d}"
+    found = workspace.backups(state.course, chosen)
+    if not found:
+        echo(f"Lesson {n} has no backups yet: `reset` and `restore` make one before they change")
+        echo(f"anything in lessons/{chosen.slug}/.")
+        return
+    echo(f"Backups of lessons/{chosen.slug}/, newest first:")
+    echo(f"  #  {'made':<19}  {'files':<18}  folder")
+    for number, saved in enumerate(found, start=1):
+        made = saved.made.strftime("%Y-%m-%d %H:%M:%S")
+        size = _count(saved.files(), saved.has_instance())
+        echo(f"  {number:<2} {made}  {size:<18}  {_where(state, saved.path)}")
+    echo(
+        f"\nRestore one with `{command('restore', n, 'N')}`, N being its number above "
+        "(without N: the newest)."
+    )
+
+
+@main.command()
+@click.argument("lesson")
+@click.argument("backup", required=False)
+@yes_option
+@click.pass_obj
+def restore(state: State, lesson: str, backup: str | None, yes: bool) -> None:
+    """Put the files of a backup of LESSON back (default: the newest).
+
+    BACKUP is its number in `flasklings backups LESSON` (1 is the newest) or its folder name.
+    Your current files are moved to a new backup first, so nothing is lost.
+    """
+    chosen = state.lesson(lesson)
+    n = f"{chosen.number:02d}"
+    found = workspace.backups(state.course, chosen)
+    if not found:
+        echo(f"error: lesson {n} has no backups to restore.", err=True)
+        raise SystemExit(2)
+    picked = _pick(found, backup)
+    if picked is None:
+        echo(
+            f"error: lesson {n} has no backup {backup!r}; give a number from 1 to {len(found)} "
+            f"or a folder name, as `{command('backups', n)}` lists them.",
+            err=True,
+        )
+        raise SystemExit(2)
+    made = picked.made.strftime("%Y-%m-%d %H:%M:%S")
+    contents = _count(picked.files(), picked.has_instance())
+    _confirm(
+        f"Replace the files in lessons/{chosen.slug}/ with the backup made {made} ({contents})? "
+        "(Your current files are moved to a backup first.)",
+        yes,
+    )
+    try:
+        saved = workspace.restore(state.course, chosen, picked)
+    except workspace.ResetError as exc:
+        echo(f"error: could not restore: {exc}\nNothing was changed.", err=True)
+        raise SystemExit(2) from None
+    state.progress.forget(chosen.slug)  # other files, so the cached result no longer holds
+    if saved:
+        echo(f"Your current files were moved to {_where(state, saved)}")
+    echo(f"lessons/{chosen.slug}/ holds the backup made {made} again ({contents}).")
+    echo(f"Check it: `{command('check', n)}`.")
+
+
+def _pick(found: list[workspace.Backup], wanted: str | None) -> workspace.Backup | None:
+    if wanted is None:
+        return found[0]
+    wanted = wanted.strip().rstrip("/")
+    if wanted.isdigit() and 1 <= int(wanted) <= len(found):
+        return found[int(wanted) - 1]
+    return next((b for b in found if b.name == wanted), None)
 
 
 @main.command()
@@ -239,10 +402,11 @@ def reset(state: State, lesson: str, ref: str | None) -> None:
 def solution(state: State, lesson: str, force: bool) -> None:
     """Show how your files differ from the reference solution (after the lesson passes)."""
     chosen = state.lesson(lesson)
+    n = f"{chosen.number:02d}"
     if state.progress.status(chosen.slug) != "pass" and not force:
         echo(
-            f"Lesson {chosen.number:02d} has not passed yet, so its solution stays hidden.\n"
-            f"Try `flasklings hint {chosen.number:02d}` first, or add --force to see it anyway.",
+            f"Lesson {n} has not passed yet, so its solution stays hidden.\n"
+            f"Try `{command('hint', n)}` first, or add --force to see it anyway.",
             err=True,
         )
         raise SystemExit(1)

@@ -63,11 +63,27 @@ class Progress:
         }
         self.save()
 
-    def next_hint(self, slug: str, task: int, available: int) -> int:
-        """Index of the hint to show now (0-based), advancing the counter up to the last one."""
-        counters = self.data["hints"].setdefault(slug, {})
-        shown = int(counters.get(str(task), 0))
-        index = min(shown, available - 1)
-        counters[str(task)] = min(shown + 1, available)
+    def forget(self, slug: str) -> None:
+        """Drop the lesson's cached result (its files changed); its hint counters stay."""
+        if self.data["lessons"].pop(slug, None) is not None:
+            self.save()
+
+    def hints_shown(self, slug: str, task: int) -> int:
+        """How many of the task's hints the learner has seen so far."""
+        counters = self.data["hints"].get(slug)
+        if not isinstance(counters, dict):
+            return 0
+        try:
+            return max(0, int(counters.get(str(task), 0)))
+        except (TypeError, ValueError):
+            return 0
+
+    def reveal_hint(self, slug: str, task: int, available: int) -> int:
+        """Reveal one more hint (up to `available`); returns how many are shown now."""
+        shown = min(self.hints_shown(slug, task) + 1, available)
+        counters = self.data["hints"].get(slug)
+        if not isinstance(counters, dict):
+            counters = self.data["hints"][slug] = {}
+        counters[str(task)] = shown
         self.save()
-        return index
+        return shown

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import shutil
+import sys
+import sysconfig
 import textwrap
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -13,6 +18,43 @@ from flasklings.course import CourseError
 from flasklings.runner import CheckResult
 
 PASS, FAIL = "✓", "✗"
+COMMAND_VARIABLE = "FLASKLINGS_COMMAND"
+
+
+def command(*words: object) -> str:
+    """A flasklings command spelled the way this learner runs flasklings, ready to paste."""
+    return " ".join([command_prefix(), *map(str, words)])
+
+
+def command_prefix() -> str:
+    """How the learner starts flasklings: the one place every suggested command comes from.
+
+    $FLASKLINGS_COMMAND wins. Otherwise `flasklings` when the shell would find it on PATH;
+    a script started by its path (`.venv/bin/flasklings`) keeps that path; and anything else
+    gets `uv run flasklings`, the course's documented way in.
+    """
+    if override := os.environ.get(COMMAND_VARIABLE, "").strip():
+        return override
+    path = os.environ.get("PATH", "")
+    under_uv = bool(os.environ.get("UV_RUN_RECURSION_DEPTH"))
+    if under_uv:
+        path = _without_uv_entry(path)
+    if shutil.which("flasklings", path=path):
+        return "flasklings"
+    typed = sys.argv[0] if sys.argv else ""
+    if not under_uv and os.sep in typed and Path(typed).stem == "flasklings":
+        return shlex.quote(typed)
+    return "uv run flasklings"
+
+
+def _without_uv_entry(path: str) -> str:
+    # `uv run` puts the project's .venv/bin first on PATH for this process only; the shell
+    # the learner types into does not have it, unless the venv is activated (a later entry).
+    entries = path.split(os.pathsep)
+    scripts = os.path.normcase(os.path.abspath(sysconfig.get_path("scripts")))
+    if entries and entries[0] and os.path.normcase(os.path.abspath(entries[0])) == scripts:
+        entries = entries[1:]
+    return os.pathsep.join(entries)
 
 
 def human(result: CheckResult) -> str:
@@ -52,7 +94,7 @@ def summary(result: CheckResult) -> str:
     failing = [n for n, ok in result.task_status().items() if not ok]
     return (
         f"{passed} of {total} checks pass. "
-        f"Stuck? `flasklings hint {lesson.number:02d} {failing[0]}` shows a hint for Task "
+        f"Stuck? `{command('hint', f'{lesson.number:02d}', failing[0])}` shows a hint for Task "
         f"{failing[0]}."
     )
 

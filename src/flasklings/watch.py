@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import sys
 import threading
@@ -13,6 +14,18 @@ import click
 # Files the running app writes itself: a change there is not the learner saving code.
 NOT_CODE = (".sqlite", ".sqlite3", ".db", "-journal", ".pyc", ".log")
 END_OF_INPUT = object()
+CLEAR = "\x1b[H\x1b[2J"  # cursor home, erase the screen; the scrollback keeps earlier runs
+
+
+def clear_screen() -> None:
+    """Start each run on a clean screen, as rustlings does: only on a terminal that wants it."""
+    if _terminal() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb":
+        sys.stdout.write(CLEAR)
+        sys.stdout.flush()
+
+
+def _terminal() -> bool:
+    return sys.stdout.isatty()
 
 
 def _keyboard(events: queue.Queue) -> None:
@@ -42,22 +55,18 @@ def _files(paths: list[Path], events: queue.Queue, stop: threading.Event) -> Non
 
 
 def triggers(paths: list[Path], manual: bool) -> Iterator[str]:
-    """Yield a short reason each time a re-check is due, until input ends (manual mode)."""
+    """Yield a short reason each time a re-check is due; stop when input ends (Ctrl-D)."""
     events: queue.Queue = queue.Queue()
     stop = threading.Event()
     threading.Thread(target=_keyboard, args=(events,), daemon=True).start()
     if not manual:
         threading.Thread(target=_files, args=(paths, events, stop), daemon=True).start()
-    watching = not manual
     try:
         while True:
             event = events.get()
             if event is END_OF_INPUT:
-                if not watching:
-                    return  # nothing left that could ask for a re-check
-                continue
+                return
             if isinstance(event, tuple):
-                watching = False
                 click.echo(
                     f"File events are not arriving ({event[1]}); press Enter to re-check.",
                     err=True,

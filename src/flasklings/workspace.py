@@ -1,10 +1,12 @@
-"""The learner's lesson folders: listing, backing up, restoring the starter, diffing."""
+"""The learner's lesson folders: listing, backing up, restoring the starter or a backup, diffing."""
 
 from __future__ import annotations
 
 import difflib
+import re
 import shutil
 import subprocess
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -26,7 +28,7 @@ def files(folder: Path) -> list[str]:
 
 
 class ResetError(Exception):
-    """The starter cannot be restored; nothing was changed."""
+    """The starter or a backup cannot be restored; nothing was changed."""
 
 
 def starter_ref(root: Path) -> str:
@@ -52,13 +54,56 @@ def starter_files(course: Course, lesson: Lesson, ref: str) -> dict[str, bytes]:
     return result
 
 
+STAMP = "%Y%m%d-%H%M%S"  # a backup folder's name: when it was made, then -N if that was taken
+_STAMPED = re.compile(r"(\d{8}-\d{6})(?:-(\d+))?")
+
+
+@dataclass(frozen=True)
+class Backup:
+    """One backup folder of a lesson, as `reset` and `restore` leave them."""
+
+    path: Path
+    made: datetime
+    sequence: int  # the -N of backups made within the same second
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def files(self) -> list[str]:
+        return files(self.path)
+
+    def has_instance(self) -> bool:
+        """Whether it holds the app's instance folder (its database) too."""
+        return (self.path / "instance").is_dir()
+
+
+def backups_dir(course: Course, lesson: Lesson) -> Path:
+    return course.root / ".flasklings" / "backups" / lesson.slug
+
+
+def backups(course: Course, lesson: Lesson) -> list[Backup]:
+    """The lesson's backups, newest first."""
+    folder = backups_dir(course, lesson)
+    found = []
+    for path in folder.iterdir() if folder.is_dir() else ():
+        if not path.is_dir():
+            continue
+        if match := _STAMPED.fullmatch(path.name):
+            made, sequence = datetime.strptime(match[1], STAMP), int(match[2] or 0)
+        else:  # renamed by hand: still listed, dated by its modification time
+            made, sequence = datetime.fromtimestamp(path.stat().st_mtime), 0
+        found.append(Backup(path, made, sequence))
+    return sorted(found, key=lambda b: (b.made, b.sequence, b.name), reverse=True)
+
+
 def backup(course: Course, lesson: Lesson) -> Path | None:
     """Move the learner's current lesson files to a new timestamped backup folder."""
     folder = course.lesson_dir(lesson)
     if not folder.is_dir() or not any(folder.iterdir()):
         return None
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = course.root / ".flasklings" / "backups" / lesson.slug / stamp
+    stamp = datetime.now().strftime(STAMP)
+    target = backups_dir(course, lesson) / stamp
     n = 1
     while target.exists():
         target = target.with_name(f"{stamp}-{n}")
@@ -78,6 +123,18 @@ def reset(course: Course, lesson: Lesson, ref: str | None = None) -> Path | None
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
+    return saved
+
+
+def restore(course: Course, lesson: Lesson, chosen: Backup) -> Path | None:
+    """Put a backup's files back; the current files are backed up first (returns where).
+
+    The chosen backup is copied, not moved, so it stays listed and can be restored again.
+    """
+    if not chosen.path.is_dir():
+        raise ResetError(f"the backup {chosen.path} is gone.")
+    saved = backup(course, lesson)
+    shutil.copytree(chosen.path, course.lesson_dir(lesson), dirs_exist_ok=True)
     return saved
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ from flasklings import diagnose, workspace
 from flasklings.course import Course, Lesson
 
 DEFAULT_TIMEOUT = 30.0
+GRADING_TZ = "FLK-05:45"  # POSIX inverts the sign: local time here is UTC+05:45
 
 
 @dataclass
@@ -37,7 +39,11 @@ class CheckResult:
 
 
 def run_checks(
-    course: Course, lesson: Lesson, target: str | Path = "lessons", timeout: float = DEFAULT_TIMEOUT
+    course: Course,
+    lesson: Lesson,
+    target: str | Path = "lessons",
+    timeout: float = DEFAULT_TIMEOUT,
+    exitfirst: bool = False,  # stop at the first failing check (mutation scoring needs no more)
 ) -> CheckResult:
     folder = Path(target) if Path(target).is_absolute() else course.root / target
     folder = folder / lesson.slug
@@ -53,25 +59,40 @@ def run_checks(
             f"--rootdir={course.root}", f"--basetemp={tmp}/tmp",
             f"--target={folder.parent}", f"--flasklings-report={report}",
             f"--flasklings-deadline={max(timeout - 1.0, timeout * 0.8)}",
+            *(["-x"] if exitfirst else []),
         ]  # fmt: skip
         env = {
             **os.environ,
             "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",  # load only the plugins grading needs
+            # Local time UTC+05:45 (a POSIX TZ string: needs no tzdata), so that code which
+            # converts to local time instead of UTC is caught on every machine, not only
+            # on those set to a zone other than UTC.
+            "TZ": GRADING_TZ,
         }
         # Let the libraries' bytecode be cached, or every check compiles Flask and SQLAlchemy
         # afresh. The learner's folder stays clean: the plugin stops bytecode writes before
         # any learner code is imported.
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        process = subprocess.Popen(
-            command, cwd=course.root, env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            start_new_session=True,  # so a timeout also ends any server the code started
-        )  # fmt: skip
-        try:
-            output, _ = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
+        # Output goes to a file, not a pipe: a process the learner's code left running would
+        # hold a pipe open, and reading it would wait for that process instead of for pytest.
+        # The working folder is private, so files the code writes by relative path land there.
+        workdir = Path(tmp) / "cwd"
+        workdir.mkdir()
+        with open(Path(tmp) / "output.txt", "w+", encoding="utf-8", errors="replace") as out:
+            process = subprocess.Popen(
+                command, cwd=workdir, env=env, stdin=subprocess.DEVNULL,
+                stdout=out, stderr=subprocess.STDOUT, text=True,
+                start_new_session=True,  # its own process group: ended as a whole below
+            )  # fmt: skip
+            try:
+                process.wait(timeout=timeout)
+                timed_out = False
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            _end_group(process)  # nothing the checks started outlives them
+            out.seek(0)
+            output = out.read()
+        if timed_out:
             stack = Path(str(report) + ".stack")
             dump = stack.read_text(errors="replace") if stack.exists() else ""
             return CheckResult(lesson, "error", _timeout_message(course, folder, timeout, dump))
@@ -79,6 +100,13 @@ def run_checks(
             return CheckResult(lesson, "error", _broken_message(process.returncode, output))
         data = json.loads(report.read_text(encoding="utf-8"))
     return _interpret(lesson, data, process.returncode, output)
+
+
+def _end_group(process: subprocess.Popen) -> None:
+    """Kill pytest's process group: pytest itself after a timeout, and anything it started."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def _precheck(course: Course, lesson: Lesson, folder: Path) -> str | None:

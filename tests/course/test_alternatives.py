@@ -30,16 +30,6 @@ ALTERNATIVES = sorted(
 IDS = [f"{slug}-{version}" for slug, version in ALTERNATIVES]
 
 
-def failures(result: runner.CheckResult) -> str:
-    if result.status == "error":
-        return result.message or ""
-    return "\n".join(
-        f"  Task {t['task']} {t['name']}: {t['message']}"
-        for t in result.tests
-        if t["status"] != "pass"
-    )
-
-
 @pytest.fixture(scope="module")
 def alternative_results(
     tmp_path_factory: pytest.TempPathFactory,
@@ -64,7 +54,7 @@ def alternative_results(
 def test_alternative_passes_every_check(slug: str, version: str, alternative_results: dict):
     result = alternative_results[f"{slug}-{version}"]
     assert result.status == "pass", (
-        f"tests/alternatives/{slug}/{version} is correct but fails:\n{failures(result)}"
+        f"tests/alternatives/{slug}/{version} is correct but fails:\n{result.failures()}"
     )
 
 

@@ -37,6 +37,16 @@ class CheckResult:
             tasks[test["task"]] = tasks.get(test["task"], True) and test["status"] == "pass"
         return tasks
 
+    def failures(self) -> str:
+        """Why it did not pass, one failed check a line (for maintainers' test messages)."""
+        if self.status == "error":
+            return self.message or ""
+        return "\n".join(
+            f"  Task {t['task']} {t['name']}: {t['message']}"
+            for t in self.tests
+            if t["status"] != "pass"
+        )
+
 
 def run_checks(
     course: Course,

@@ -6,7 +6,13 @@ import builtins
 import contextlib
 import importlib
 import os
+import re
+import socketserver
+import subprocess
 import sys
+import threading
+import time
+import traceback
 from pathlib import Path
 
 from flasklings import diagnose
@@ -42,24 +48,83 @@ def _loaded_from(module, prefixes: tuple[str, ...]) -> bool:
     return isinstance(file, str) and file.startswith(prefixes)
 
 
+THREAD_WAIT = 0.5  # seconds, in all, for threads started at import to reach a server call
+_SERVER_COMMAND = re.compile(r"\bflask\b.*\brun\b|\bgunicorn\b|\bwaitress\b")
+
+
 @contextlib.contextmanager
 def import_guards():
-    """While learner code is imported, a server start or input() raises instead of blocking."""
+    """While learner code is imported, a server start or input() raises instead of blocking.
+
+    Any thread counts: an error raised in a thread the import started would die there, so
+    every attempt is recorded, such threads get a moment to make theirs, and the first
+    attempt is raised when the import is over (also if the learner's code caught it).
+    """
     import flask
     import werkzeug.serving
 
+    attempts: list[ServerStartedError] = []
+    started: dict[threading.Thread, traceback.StackSummary] = {}
+    saved_start, saved_hook = threading.Thread.start, threading.excepthook
+    saved_popen, saved_system = subprocess.Popen.__init__, os.system
+
     def no_server(*args, **kwargs):
-        raise ServerStartedError("app.run() was called while the module was being imported")
+        error = ServerStartedError("a server was started while the module was being imported")
+        error.thread = threading.current_thread()
+        attempts.append(error)
+        raise error
+
+    def check_command(command):
+        words = command if isinstance(command, str | bytes) else " ".join(map(str, command))
+        if _SERVER_COMMAND.search(str(words)):
+            no_server()
+
+    def guarded_popen(self, args, *rest, **kwargs):
+        check_command(args)
+        saved_popen(self, args, *rest, **kwargs)
+
+    def guarded_system(command):
+        check_command(command)
+        return saved_system(command)
 
     def no_input(*args, **kwargs):
         raise InputAtImportError("input() was called while the module was being imported")
 
-    saved = flask.Flask.run, werkzeug.serving.run_simple, builtins.input
-    flask.Flask.run, werkzeug.serving.run_simple, builtins.input = no_server, no_server, no_input
+    def recording_start(thread):
+        stack = traceback.extract_stack()[:-1]
+        saved_start(thread)
+        started[thread] = stack  # once started, so that it can be joined
+
+    def quiet_hook(args):  # the attempt is reported once the import is over
+        if not isinstance(args.exc_value, ServerStartedError):
+            saved_hook(args)
+
+    patches = [
+        (flask.Flask, "run", no_server),
+        (werkzeug.serving, "run_simple", no_server),
+        (werkzeug.serving, "make_server", no_server),
+        (socketserver.TCPServer, "__init__", no_server),  # any other HTTP or WSGI server
+        (subprocess.Popen, "__init__", guarded_popen),  # `flask run` in a child process
+        (os, "system", guarded_system),
+        (builtins, "input", no_input),
+        (threading.Thread, "start", recording_start),
+        (threading, "excepthook", quiet_hook),
+    ]
+    saved = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
+    for owner, name, replacement in patches:
+        setattr(owner, name, replacement)
     try:
         yield
     finally:
-        flask.Flask.run, werkzeug.serving.run_simple, builtins.input = saved
+        deadline = time.monotonic() + THREAD_WAIT
+        for thread in started:  # never wait for good: a thread may legitimately keep running
+            thread.join(max(deadline - time.monotonic(), 0.0))
+        for owner, name, original in saved:
+            setattr(owner, name, original)
+    if attempts:
+        error = attempts[0]
+        error.started_at = started.get(error.thread)  # where a thread the import made began
+        raise error
 
 
 def import_fresh(folder: Path, name: str, root: Path):
@@ -111,8 +176,16 @@ def import_shared(folder: Path, name: str, root: Path):
 
 
 def _at(exc: BaseException, folder: Path, root: Path) -> str:
+    # For a server started in a thread, the line to fix is the one that started the thread.
+    begun = [f for f in getattr(exc, "started_at", None) or [] if _inside(f.filename, folder)]
+    if begun:
+        return f", in a thread started at {diagnose.where(begun[-1], root)}"
     frames = diagnose.learner_frames(exc.__traceback__, folder)
     return f", at {diagnose.where(frames[-1], root)}" if frames else "."
+
+
+def _inside(filename: str, folder: Path) -> bool:
+    return Path(filename).resolve().is_relative_to(folder.resolve())
 
 
 def unload(folder: Path) -> None:

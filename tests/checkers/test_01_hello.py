@@ -11,7 +11,7 @@ import flask
 import pytest
 import werkzeug.serving
 
-from flasklings.checks import fact
+from flasklings.checks import fact, refuses_other_methods, same
 
 INFO = {"service": "invoicer", "version": "0.1.0"}
 GUARD = 'if __name__ == "__main__":'
@@ -95,10 +95,22 @@ def test_index_head(client):
 
 
 @pytest.mark.task(1)
-def test_index_refuses_post(client):
-    """POST / answers 405 Method Not Allowed: the page is only for reading."""
-    r = client.post("/")
-    assert r.status_code == 405, fact("POST /", r, "405 (the route accepts GET only)")
+def test_index_refuses_other_methods(client):
+    """POST, PUT, PATCH and DELETE / answer 405 Method Not Allowed: the page is only for reading."""
+    problem = refuses_other_methods(client, "/")
+    assert problem is None, problem
+
+
+@pytest.mark.task(1)
+def test_old_path_is_gone(client):
+    """The starter's path /hello is gone: GET /hello answers 404, the page moved to /."""
+    r = client.get("/hello")
+    assert r.status_code == 404, fact(
+        "GET /hello",
+        r,
+        "404: the view moves to / (change the path in its decorator, keep no "
+        "second route at /hello)",
+    )
 
 
 # Task 2: a JSON route
@@ -119,7 +131,16 @@ def test_info_body(client):
     """GET /api/info answers {"service": "invoicer", "version": "0.1.0"}, nothing more."""
     r = client.get("/api/info")
     data = r.get_json(force=True, silent=True)
-    assert data == INFO, fact("GET /api/info", r, f"the JSON object {json.dumps(INFO)}")
+    assert same(data, INFO), fact(
+        "GET /api/info", r, f"the JSON object {json.dumps(INFO)} (the version is a string)"
+    )
+
+
+@pytest.mark.task(2)
+def test_info_refuses_other_methods(client):
+    """POST, PUT, PATCH and DELETE /api/info answer 405: the task asks for GET only."""
+    problem = refuses_other_methods(client, "/api/info")
+    assert problem is None, problem
 
 
 @pytest.mark.task(2)

@@ -1,7 +1,10 @@
 """Checks for lesson 2: the application factory (invoicer/__init__.py)."""
 
 import inspect
+import json
+import shutil
 import sys
+from pathlib import Path
 
 import flask.cli
 import pytest
@@ -9,7 +12,7 @@ from click.testing import CliRunner
 from flask import Flask
 
 from flasklings import learner
-from flasklings.checks import fact
+from flasklings.checks import fact, refuses_other_methods, same
 
 EXPECTED_INFO = {"service": "invoicer", "version": "0.1.0"}
 
@@ -84,29 +87,43 @@ def test_create_app_is_a_function(invoicer):
 
 @pytest.mark.task(1)
 def test_each_call_returns_a_new_app(invoicer):
-    """Each call of create_app returns a new Flask app."""
-    first = make(invoicer, {"TESTING": True})
-    second = make(invoicer, {"TESTING": True})
-    assert first is not second, (
-        "create_app({'TESTING': True}) returned the same app object twice, "
-        "expected a new Flask app from each call"
-    )
+    """Each call of create_app returns a new Flask app, with or without test_config."""
+    for args in [(), ({"TESTING": True},)]:
+        call = f"create_app({', '.join(map(repr, args))})"
+        first, second = make(invoicer, *args), make(invoicer, *args)
+        assert first is not second, (
+            f"{call} returned the same app object twice, expected a new Flask app from each "
+            "call: build it inside create_app every time, and keep no app from an earlier call"
+        )
 
 
 @pytest.mark.task(1)
 def test_every_app_has_the_lesson_1_routes(invoicer):
     """Every app from create_app answers GET / and GET /api/info as in lesson 1."""
-    apps = [make(invoicer, {"TESTING": True}), make(invoicer, {"TESTING": True})]
-    for number, app in enumerate(apps, start=1):
+    for call, app in [
+        ("create_app()", make(invoicer)),
+        ("create_app({'TESTING': True})", make(invoicer, {"TESTING": True})),
+    ]:
         client = app.test_client()
         r = client.get("/")
         assert r.status_code == 200 and r.get_data(as_text=True) == "Hello, Invoicer!", fact(
-            f"GET / on app {number} of 2", r, "200 'Hello, Invoicer!'"
+            f"GET / on the app from {call}", r, "200 'Hello, Invoicer!'"
         )
         r = client.get("/api/info")
-        assert r.status_code == 200 and r.is_json and r.get_json() == EXPECTED_INFO, fact(
-            f"GET /api/info on app {number} of 2", r, f"200 application/json {EXPECTED_INFO}"
+        assert r.status_code == 200 and r.is_json and same(r.get_json(), EXPECTED_INFO), fact(
+            f"GET /api/info on the app from {call}",
+            r,
+            f"200 application/json {json.dumps(EXPECTED_INFO)}",
         )
+
+
+@pytest.mark.task(1)
+def test_routes_refuse_other_methods(invoicer):
+    """/ and /api/info still answer 405 to POST, PUT, PATCH and DELETE, as in lesson 1."""
+    client = make(invoicer, {"TESTING": True}).test_client()
+    for path in ("/", "/api/info"):
+        problem = refuses_other_methods(client, path)
+        assert problem is None, problem
 
 
 @pytest.mark.task(1)
@@ -132,6 +149,18 @@ def test_settings_do_not_leak_into_the_next_app(invoicer):
         "create_app({'TESTING': True, ...}) then create_app({'SECRET_KEY': 'second'}): "
         f"the second app's TESTING is {seen!r}, expected False (don't keep settings in a "
         "module-level dict that every call updates)"
+    )
+
+
+@pytest.mark.task(1)
+def test_app_is_rooted_in_the_package(invoicer, lesson_dir):
+    """The app is made with Flask(__name__): rooted in the invoicer package folder."""
+    app = make(invoicer, {"TESTING": True})
+    expected = lesson_dir / "invoicer"
+    assert Path(app.root_path).resolve() == expected.resolve(), (
+        f"create_app() gave app.root_path {app.root_path!r}, expected the package folder "
+        f"{str(expected)!r}: create the app with Flask(__name__); a name that is not the "
+        "package's makes Flask fall back to the current folder"
     )
 
 
@@ -208,32 +237,49 @@ def test_instance_config_is_read(invoicer, instance_path):
 
 
 @pytest.mark.task(2)
-def test_test_config_skips_instance_config(invoicer, instance_path):
-    """With test_config, create_app does not read instance/config.py."""
-    instance_path.mkdir(exist_ok=True)
-    (instance_path / "config.py").write_text('INVOICER_MARK = "from-instance"\n', encoding="utf-8")
+def test_defaults_apply_with_test_config(invoicer):
+    """create_app(test_config) keeps the default SECRET_KEY "dev" when test_config has none."""
     app = make(invoicer, {"TESTING": True})
-    seen = app.config.get("INVOICER_MARK")
-    assert seen is None, (
-        "with INVOICER_MARK = 'from-instance' in instance/config.py, "
-        f"create_app({{'TESTING': True}}) gave app.config['INVOICER_MARK'] == {seen!r}, "
-        "expected it unset: tests pass test_config and must not pick up a deployment's settings"
+    seen = app.config.get("SECRET_KEY")
+    assert seen == "dev", (
+        f"create_app({{'TESTING': True}}) gave SECRET_KEY == {seen!r}, expected the default "
+        "'dev': set the defaults before the if/else, so that they apply on both branches"
     )
 
 
 @pytest.mark.task(2)
+def test_test_config_skips_instance_config(invoicer, instance_path):
+    """With test_config, even an empty {}, create_app does not read instance/config.py."""
+    instance_path.mkdir(exist_ok=True)
+    (instance_path / "config.py").write_text('INVOICER_MARK = "from-instance"\n', encoding="utf-8")
+    for test_config in [{"TESTING": True}, {}]:
+        app = make(invoicer, test_config)
+        seen = app.config.get("INVOICER_MARK")
+        assert seen is None, (
+            "with INVOICER_MARK = 'from-instance' in instance/config.py, "
+            f"create_app({test_config!r}) gave app.config['INVOICER_MARK'] == {seen!r}, "
+            "expected it unset: tests pass test_config and must not pick up a deployment's "
+            "settings (test `if test_config is None:`; an empty dict is a test_config too)"
+        )
+
+
+@pytest.mark.task(2)
 def test_instance_folder_is_created(invoicer, instance_path):
-    """create_app creates the instance folder when it is missing."""
-    app = make(invoicer, {"TESTING": True})
-    assert instance_path.is_dir(), (
-        "after create_app({'TESTING': True}) the folder app.instance_path does not exist, "
-        "expected create_app to create it: Flask never does "
-        "(os.makedirs(app.instance_path, exist_ok=True))"
-    )
-    assert app.instance_path == str(instance_path), (
-        f"app.instance_path is {app.instance_path!r}, expected Flask's default instance folder "
-        "(don't pass instance_path= to Flask())"
-    )
+    """create_app creates the instance folder when it is missing, with or without test_config."""
+    for args in [({"TESTING": True},), ()]:
+        call = f"create_app({', '.join(map(repr, args))})"
+        if instance_path.exists():
+            shutil.rmtree(instance_path)
+        app = make(invoicer, *args)
+        assert instance_path.is_dir(), (
+            f"after {call} the folder app.instance_path does not exist, expected create_app "
+            "to create it on every call, whichever branch runs: Flask never does "
+            "(os.makedirs(app.instance_path, exist_ok=True) after the if/else)"
+        )
+        assert app.instance_path == str(instance_path), (
+            f"app.instance_path is {app.instance_path!r}, expected Flask's default instance "
+            "folder (don't pass instance_path= to Flask())"
+        )
 
 
 @pytest.mark.task(2)
@@ -252,13 +298,25 @@ def test_config_is_instance_relative(invoicer):
 
 @pytest.mark.task(3)
 def test_health(invoicer):
-    """GET /health answers 200 with the JSON {"status": "ok"}."""
-    app = make(invoicer, {"TESTING": True})
-    r = app.test_client().get("/health")
+    """GET /health answers 200 with the JSON {"status": "ok"}, with or without test_config."""
     expected = '200 application/json {"status": "ok"}'
-    assert r.status_code == 200, fact("GET /health", r, expected)
-    assert r.mimetype == "application/json", fact("GET /health", r, f"{expected} (return a dict)")
-    assert r.get_json() == {"status": "ok"}, fact("GET /health", r, expected)
+    for call, app in [
+        ("create_app({'TESTING': True})", make(invoicer, {"TESTING": True})),
+        ("create_app()", make(invoicer)),
+    ]:
+        r = app.test_client().get("/health")
+        request = f"GET /health on the app from {call}"
+        assert r.status_code == 200, fact(request, r, expected)
+        assert r.mimetype == "application/json", fact(request, r, f"{expected} (return a dict)")
+        assert same(r.get_json(), {"status": "ok"}), fact(request, r, expected)
+
+
+@pytest.mark.task(3)
+def test_health_refuses_other_methods(invoicer):
+    """POST, PUT, PATCH and DELETE /health answer 405: a health check is only read."""
+    client = make(invoicer, {"TESTING": True}).test_client()
+    problem = refuses_other_methods(client, "/health")
+    assert problem is None, problem
 
 
 @pytest.mark.task(3)

@@ -2,23 +2,53 @@
 
 import importlib
 import json
+import re
+import warnings
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import flask
 import pytest
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.exc import LegacyAPIWarning
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
-from flasklings.checks import fact
+from flasklings.checks import fact, not_json_page, refuses_other_methods, same
 
 COLUMNS = {"id", "customer", "amount_cents", "currency", "status", "created_at"}
 MODULES = ("extensions", "models", "api", "commands")  # commands.py may be merged elsewhere
 INIT_DB_MESSAGE = "Initialized the database."
+# What created_at.isoformat() gives for an aware UTC datetime: a "T", and the offset +00:00.
+ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?\+00:00")
 
 
 # --- fixtures and helpers -------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def no_legacy_queries(lesson_dir):
+    """Every check fails if the learner's code used a query API that SQLAlchemy 2 calls legacy."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LegacyAPIWarning)
+        yield
+    legacy = [w for w in caught if issubclass(w.category, LegacyAPIWarning)]
+    assert not legacy, (
+        f"{where_warned(legacy[0], lesson_dir)} used a legacy query API: "
+        f"{str(legacy[0].message).split('. ')[0]}. Expected the SQLAlchemy 2 style the lesson "
+        "teaches: db.session.get(Invoice, invoice_id) instead of Invoice.query.get(...), "
+        "db.session.scalars(db.select(Invoice)...) instead of Invoice.query..."
+    )
+
+
+def where_warned(warning, lesson_dir):
+    """`invoicer/api.py:42` for a warning raised by a line of the learner's code."""
+    path = Path(warning.filename)
+    if path.resolve().is_relative_to(lesson_dir.resolve()):
+        return f"{path.resolve().relative_to(lesson_dir.resolve())}:{warning.lineno}"
+    return "your code"
 
 
 @pytest.fixture
@@ -96,6 +126,21 @@ def save_and_read(app, read, **fields):
 @pytest.fixture
 def client(make_app):
     return with_tables(make_app()).test_client()
+
+
+def matched(adapter, method, path):
+    """(endpoint, in words) for `method path`: ("api.x", "endpoint 'api.x'") or (None, why)."""
+    try:
+        endpoint = adapter.match(path, method=method)[0]
+    except RequestRedirect as exc:
+        target = urlsplit(exc.new_url).path
+        return (
+            None,
+            f"a {exc.code} redirect to {target} (the route exists only with a trailing slash)",
+        )
+    except HTTPException as exc:
+        return None, f"no route for {method} (405)" if exc.code == 405 else "no route (404)"
+    return endpoint, f"endpoint {endpoint!r}"
 
 
 def shown(value):
@@ -218,18 +263,23 @@ def test_each_app_gets_the_extension(invoicer, make_app):
 
 @pytest.mark.task(1)
 def test_default_database_in_instance_folder(invoicer, instance_path):
-    """Without test_config, the database is the file invoicer.sqlite in the instance folder."""
-    app = invoicer.create_app()
-    db = bound_db(app)
-    with app.app_context():
-        database = db.engine.url.database
-        db.engine.dispose()
+    """Unless test_config names one, the database is the file invoicer.sqlite in the instance folder."""  # noqa: E501
     expected = instance_path / "invoicer.sqlite"
-    assert database == str(expected), (
-        f"create_app() uses the database file {database!r}, expected {str(expected)!r} (the "
-        "instance folder): set SQLALCHEMY_DATABASE_URI to "
-        '"sqlite:///" + os.path.join(app.instance_path, "invoicer.sqlite") in the defaults'
-    )
+    for call, args in [
+        ("create_app()", ()),
+        ("create_app({'TESTING': True})", ({"TESTING": True},)),
+    ]:
+        app = invoicer.create_app(*args)
+        db = bound_db(app)
+        with app.app_context():
+            database = db.engine.url.database
+            db.engine.dispose()
+        assert database == str(expected), (
+            f"{call} uses the database file {database!r}, expected {str(expected)!r} (the "
+            "instance folder): set SQLALCHEMY_DATABASE_URI to "
+            '"sqlite:///" + os.path.join(app.instance_path, "invoicer.sqlite") in the defaults, '
+            "before the if/else, so that it applies on both branches"
+        )
 
 
 @pytest.mark.task(1)
@@ -289,8 +339,23 @@ def test_invoice_defaults(invoicer, make_app):
     )
     age = datetime.now(UTC) - as_utc(created_at)
     assert timedelta(0) <= age < timedelta(minutes=5), (
-        f"a new Invoice has created_at {created_at.isoformat()}, which is {age} from now in "
-        "UTC, expected the current UTC time"
+        f"a new Invoice has created_at {created_at.isoformat()}, "
+        f"{abs(age)} {'ahead of' if age < timedelta(0) else 'behind'} the current UTC time, "
+        "expected the current UTC time: datetime.now(UTC), not the local clock "
+        "(datetime.now() is local time)"
+    )
+
+
+@pytest.mark.task(1)
+def test_created_at_default_is_a_function(invoicer):
+    """Invoice.created_at's default is a function called for each new row (default=utc_now)."""
+    column = invoice_model().__table__.columns.get("created_at")
+    default = getattr(column, "default", None)
+    fixed = getattr(default, "is_scalar", False) and isinstance(default.arg, datetime)
+    assert not fixed, (
+        "Invoice.created_at has a fixed default, the datetime computed once when models.py "
+        f"was imported ({default.arg.isoformat() if fixed else ''}), so every invoice gets "
+        "that same time; expected default=utc_now (the function itself, no parentheses)"
     )
 
 
@@ -313,26 +378,25 @@ def test_created_at_is_timezone_aware(invoicer, make_app):
 def test_to_dict(invoicer, make_app):
     """Invoice.to_dict() gives id, customer, amount_cents, currency, status and created_at (ISO 8601, UTC)."""  # noqa: E501
     app = with_tables(make_app())
+    when = datetime(2026, 1, 31, 9, 30, tzinfo=UTC)
     data = save_and_read(
-        app, lambda saved: saved.to_dict(), customer="Acme", amount_cents=1250, currency="USD"
-    )
+        app, lambda saved: saved.to_dict(),
+        customer="Acme", amount_cents=1250, currency="USD", created_at=when,
+    )  # fmt: skip
     assert isinstance(data, dict) and set(data) == COLUMNS, (
         f"Invoice.to_dict() returned {data!r}, expected exactly the keys {sorted(COLUMNS)}"
     )
     expected = {"customer": "Acme", "amount_cents": 1250, "currency": "USD", "status": "draft"}
     got = {key: data[key] for key in expected}
-    assert got == expected and isinstance(data["id"], int), (
-        f"Invoice.to_dict() returned {data!r}, expected the saved values {expected} and an "
-        "integer id"
+    assert same(got, expected) and type(data["id"]) is int, (
+        f"Invoice.to_dict() returned {data!r}, expected the saved values {expected} (the same "
+        "types: 1250, not 1250.0 or '1250') and an integer id"
     )
-    stamp = data["created_at"]
-    try:
-        offset = datetime.fromisoformat(stamp).utcoffset()
-    except (TypeError, ValueError):
-        offset = "not ISO 8601"
-    assert offset == timedelta(0), (
-        f"Invoice.to_dict()['created_at'] is {stamp!r}, expected an ISO 8601 string in UTC "
-        "such as '2026-01-31T09:30:00+00:00' (created_at.isoformat() of an aware datetime)"
+    stamp, wanted = data["created_at"], when.isoformat()
+    assert stamp == wanted, (
+        f"Invoice.to_dict()['created_at'] is {stamp!r} for an invoice created at {wanted}, "
+        f"expected {wanted!r}: an ISO 8601 string in UTC, with a 'T' and '+00:00' "
+        "(self.created_at.isoformat(), not str(...) and no conversion to local time)"
     )
 
 
@@ -370,12 +434,9 @@ def test_invoice_routes_on_blueprint(make_app):
         ("POST", "/api/invoices"),
         ("GET", "/api/invoices/1"),
     ]:
-        try:
-            endpoint = adapter.match(path, method=method)[0]
-        except HTTPException as exc:
-            endpoint = f"no route ({exc.code})"
-        assert endpoint.startswith("api."), (
-            f"{method} {path} → endpoint {endpoint!r}, expected an endpoint of the api "
+        endpoint, found = matched(adapter, method, path)
+        assert endpoint and endpoint.startswith("api."), (
+            f"{method} {path} → {found}, expected an endpoint of the api "
             "blueprint ('api.…'): routes on bp, url_prefix='/api', bp registered"
         )
 
@@ -394,6 +455,44 @@ def test_info_moved_to_blueprint(make_app):
     assert r.status_code == 200 and payload(r) == expected, fact(
         "GET /api/info", r, f"200 with {json.dumps(expected)}"
     )
+
+
+@pytest.mark.task(2)
+def test_no_api_route_left_on_app(make_app):
+    """Every rule under /api belongs to the api blueprint, and nothing answers without the prefix."""  # noqa: E501
+    app = make_app()
+    left = sorted(
+        f"{rule.rule} (endpoint {rule.endpoint!r})"
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api") and not rule.endpoint.startswith("api.")
+    )
+    assert not left, (
+        f"the app still has {', '.join(left)}, expected every /api route on the blueprint "
+        "only: delete the old route from create_app() (it moved to api.py)"
+    )
+    client = with_tables(app).test_client()
+    for path in ("/invoices", "/invoices/1", "/info"):
+        r = client.get(path)
+        assert r.status_code == 404, fact(
+            f"GET {path}",
+            r,
+            "404: the API lives under /api only (register bp once, with url_prefix='/api')",
+        )
+
+
+@pytest.mark.task(2)
+def test_api_refuses_other_methods(make_app):
+    """The API answers 405 to the methods the task does not ask for (PUT, PATCH, DELETE...)."""
+    app = with_tables(make_app())
+    invoice_id = save_and_read(app, lambda saved: saved.id, customer="Acme", amount_cents=1250)
+    client = app.test_client()
+    for path, allowed in [
+        ("/api/invoices", "GET POST"),
+        (f"/api/invoices/{invoice_id}", "GET"),
+        ("/api/info", "GET"),
+    ]:
+        problem = refuses_other_methods(client, path, allowed)
+        assert problem is None, problem
 
 
 @pytest.mark.task(2)
@@ -424,8 +523,15 @@ def test_create_invoice(client):
         request, r, f"a JSON invoice with the keys {sorted(COLUMNS)}"
     )
     got = {key: data[key] for key in expected}
-    assert got == expected and isinstance(data["id"], int), fact(
-        request, r, f"the invoice with {json.dumps(expected)} and an integer id"
+    assert same(got, expected) and type(data["id"]) is int, fact(
+        request, r, f"the invoice with {json.dumps(expected)} (these types) and an integer id"
+    )
+    stamp = data["created_at"]
+    assert isinstance(stamp, str) and ISO_UTC.fullmatch(stamp), fact(
+        request,
+        r,
+        f'"created_at" in ISO 8601 UTC like "2026-01-31T09:30:00.123456+00:00", '
+        f"not {stamp!r}: created_at.isoformat() of the UTC datetime",
     )
 
 
@@ -438,16 +544,50 @@ def test_create_with_currency(client):
     assert data.get("currency") == "USD", fact(request, r, 'an invoice with "currency": "USD"')
 
 
+def location_path(location: str | None) -> str | None:
+    """The path of a Location header: `/api/invoices/1`, or that of an absolute URL to this host.
+
+    Both are correct HTTP; url_for gives the first, url_for(..., _external=True) the second.
+    """
+    if location is None:
+        return None
+    parts = urlsplit(location)
+    if parts.scheme or parts.netloc:
+        return parts.path if (parts.scheme, parts.netloc) == ("http", "localhost") else location
+    return location
+
+
 @pytest.mark.task(2)
 def test_create_sets_location(client):
     """POST /api/invoices sets the Location header to the new invoice's URL /api/invoices/<id>."""
     request, r = post(client, {"customer": "Acme", "amount_cents": 1250})
-    data = payload(r) or {}
+    data = payload(r)
     location = r.headers.get("Location")
-    expected = f"/api/invoices/{data.get('id')}"
-    assert location and urlsplit(location).path == expected, (
-        f"{request} → Location {location!r}, expected {expected!r} "
-        "(url_for('api.get_invoice', invoice_id=invoice.id))"
+    if not isinstance(data, dict) or "id" not in data:
+        raise AssertionError(fact(request, r, "201 with the new invoice, its id included"))
+    expected = f"/api/invoices/{data['id']}"
+    assert location_path(location) == expected, (
+        f"{request} → Location {location!r}, expected {expected!r}: build it with "
+        "url_for('api.get_invoice', invoice_id=invoice.id) and return it as a header, "
+        '`return invoice.to_dict(), 201, {"Location": location}`'
+    )
+
+
+@pytest.mark.task(2)
+def test_location_is_built_with_url_for(client):
+    """Behind a URL prefix (SCRIPT_NAME /prefix), Location is /prefix/api/invoices/<id>, as url_for builds it."""  # noqa: E501
+    body = {"customer": "Acme", "amount_cents": 1250}
+    r = client.post("/api/invoices", json=body, base_url="http://localhost/prefix/")
+    request = f"POST /prefix/api/invoices {json.dumps(body)} with the app mounted at /prefix"
+    data = payload(r)
+    if not isinstance(data, dict) or "id" not in data:
+        raise AssertionError(fact(request, r, "201 with the new invoice, its id included"))
+    location = r.headers.get("Location")
+    expected = f"/prefix/api/invoices/{data['id']}"
+    assert location_path(location) == expected, (
+        f"{request} → Location {location!r}, expected {expected!r}: build the URL with "
+        "url_for('api.get_invoice', invoice_id=invoice.id), which knows where the app is "
+        "mounted, rather than writing the path by hand"
     )
 
 
@@ -456,19 +596,22 @@ def test_get_invoice(client):
     """GET /api/invoices/<id> answers 200 with that invoice."""
     invoice = created(client, {"customer": "Acme", "amount_cents": 1250})
     r = client.get(f"/api/invoices/{invoice['id']}")
-    assert r.status_code == 200 and payload(r) == invoice, fact(
+    assert r.status_code == 200 and same(payload(r), invoice), fact(
         f"GET /api/invoices/{invoice['id']}", r, f"200 with {json.dumps(invoice)}"
     )
 
 
 @pytest.mark.task(2)
 def test_missing_invoice_is_json_404(client):
-    """GET /api/invoices/999 answers 404 with JSON {"error": "invoice 999 not found"}."""
-    r = client.get("/api/invoices/999")
-    expected = {"error": "invoice 999 not found"}
-    assert r.status_code == 404 and payload(r) == expected, fact(
-        "GET /api/invoices/999", r, f"404 with {json.dumps(expected)} (JSON, not an HTML page)"
-    )
+    """GET /api/invoices/<id> for an id that does not exist answers 404 with JSON {"error": "invoice <id> not found"}."""  # noqa: E501
+    for missing in (999, 4242):
+        r = client.get(f"/api/invoices/{missing}")
+        expected = {"error": f"invoice {missing} not found"}
+        assert r.status_code == 404 and same(payload(r), expected), fact(
+            f"GET /api/invoices/{missing}",
+            r,
+            f"404 with {json.dumps(expected)}{not_json_page(r)}",
+        )
 
 
 @pytest.mark.task(2)
@@ -507,6 +650,28 @@ def test_list_orders_by_created_at(make_app):
     expected = ["March", "February", "January"]
     assert names == expected, fact(
         "GET /api/invoices for invoices created in January, March, February (in that order)",
+        r,
+        f"the customers in the order {expected}: order_by(created_at desc, id desc)",
+    )
+
+
+@pytest.mark.task(2)
+def test_list_ties_broken_by_id(make_app):
+    """GET /api/invoices lists invoices with the same created_at by id, highest first."""
+    app = with_tables(make_app())
+    db, model = bound_db(app), invoice_model()
+    when = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    with app.app_context():
+        for name in ("first", "second", "third"):
+            db.session.add(model(customer=name, amount_cents=100, created_at=when))
+            db.session.flush()  # ids in this order
+        db.session.commit()
+    r = app.test_client().get("/api/invoices")
+    names = listed(payload(r), "customer")
+    expected = ["third", "second", "first"]
+    assert names == expected, fact(
+        "GET /api/invoices for three invoices saved in the order first, second, third with "
+        "the same created_at",
         r,
         f"the customers in the order {expected}: order_by(created_at desc, id desc)",
     )
@@ -552,8 +717,8 @@ def test_rejects_bad_amount(client):
 
 @pytest.mark.task(2)
 def test_rejects_bad_currency(client):
-    """POST /api/invoices answers 400 when currency is not 3 letters."""
-    for currency in ["EURO", "E1R", "", 978]:
+    """POST /api/invoices answers 400 when currency is not 3 letters ("EUR\\n" is not either)."""
+    for currency in ["EURO", "E1R", "", 978, "EUR\n"]:
         body = {"customer": "Acme", "amount_cents": 1250, "currency": currency}
         assert_rejected(client, json.dumps(body), json=body)
 
@@ -648,4 +813,43 @@ def test_apps_have_separate_databases(make_app, tmp_path):
     assert (tmp_path / "first.sqlite").exists(), (
         "after flask init-db and a POST, first.sqlite does not exist, expected the app to use "
         "the database file its SQLALCHEMY_DATABASE_URI names"
+    )
+
+
+@pytest.mark.task(3)
+def test_init_db_keeps_data(make_app):
+    """Running `flask init-db` a second time keeps the invoices already stored."""
+    app = make_app()
+    problem = init_db_problem(init_db(app))
+    assert problem is None, problem
+    invoice = created(app.test_client(), {"customer": "Acme", "amount_cents": 1250})
+    problem = init_db_problem(init_db(app))
+    assert problem is None, f"the second run: {problem}"
+    r = app.test_client().get("/api/invoices")
+    assert r.status_code == 200 and same(payload(r), {"invoices": [invoice]}), fact(
+        "GET /api/invoices after init-db, one POST, and init-db again",
+        r,
+        f'200 with {{"invoices": [{json.dumps(invoice)}]}}: init-db only creates the tables '
+        "that are missing (db.create_all()), it never drops or empties them",
+    )
+
+
+@pytest.mark.task(3)
+def test_init_db_on_default_database(invoicer, instance_path):
+    """`flask init-db` on the app from create_app() creates the invoice table in instance/invoicer.sqlite."""  # noqa: E501
+    app = invoicer.create_app()
+    db = bound_db(app)
+    try:
+        problem = init_db_problem(init_db(app))
+        assert problem is None, f"with the app from create_app(): {problem}"
+        found = tables(app)
+    finally:  # close the file, so that nothing stays open after the check
+        with app.app_context():
+            db.engine.dispose()
+    database = instance_path / "invoicer.sqlite"
+    table = invoice_model().__table__.name
+    assert database.is_file() and table in found, (
+        f"after flask init-db with the app from create_app(), {database} "
+        f"{'has the tables ' + str(sorted(found)) if database.is_file() else 'does not exist'}, "
+        f"expected it with the table {table!r}"
     )

@@ -3,8 +3,9 @@
 `mkdocs build --strict` passing is checked by the `built_site` fixture (conftest.py): strict
 mode plus mkdocs-htmlproofer-plugin make every warning, broken internal link and missing anchor
 fail the build. Here: the lesson nav and the generated tables follow course.toml, lesson pages
-stay within their size budget, the site loads nothing from other hosts, and the reference pages
-say what the installed Flask does.
+stay within their size budget and carry no notebook CSS, notebook text is not parsed as tags,
+the site loads nothing from other hosts, and the reference pages say what the installed Flask
+does. What a reader sees in a browser is tests/course/test_browser.py.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def test_home_lesson_map_lists_every_lesson_with_its_time(built_site):
     for lesson in COURSE.lessons:
         row = re.search(
             rf'<tr>\s*<td[^>]*>{lesson.number}</td>\s*<td[^>]*><a href="lessons/{lesson.slug}/">'
-            rf"(.*?)</a></td>\s*<td[^>]*>(\d+) min</td>",
+            rf"(.*?)</a></td>\s*<td[^>]*>(\d+)\s+min</td>",
             home,
         )
         assert row, f"lesson map has no row for {lesson.slug}"
@@ -150,30 +151,69 @@ def test_lesson_page_is_within_the_size_budget(built_site, lesson):
 
 
 @each_lesson
-def test_notebook_styles_are_a_shared_file_not_inlined(built_site, lesson):
+def test_lesson_pages_load_no_notebook_css(built_site, lesson):
+    """Cells are styled by site.css and Material: no JupyterLab CSS, inline or linked."""
     elements = Elements(page(built_site, f"lessons/{lesson.slug}"))
-    inline_css = "".join(text for tag, text in elements.inline if tag == "style")
-    assert ".jupyter-wrapper" not in inline_css
+    assert not [text for tag, text in elements.inline if tag == "style"], "inline <style>"
     sheets = [a["href"] for a in elements.find("link", rel="stylesheet")]
-    assert "../../assets/stylesheets/notebook.css" in sheets
-    shared = built_site.site_dir / "assets" / "stylesheets" / "notebook.css"
-    assert ".jupyter-wrapper" in shared.read_text(encoding="utf-8")
+    assert not [s for s in sheets if "notebook" in s], sheets
+    assert not list(built_site.site_dir.rglob("notebook.css"))
+    site_css = (DOCS / "assets" / "stylesheets" / "site.css").read_text(encoding="utf-8")
+    assert ".jp-OutputArea-output" in site_css
 
 
 @each_lesson
-def test_quiz_script_is_a_shared_file_not_inlined(built_site, lesson):
+def test_quiz_script_and_styles_are_shared_files_not_inlined(built_site, lesson):
     elements = Elements(page(built_site, f"lessons/{lesson.slug}"))
     assert "../../assets/javascripts/mkdocs-quiz.js" in [
         a.get("src") for a in elements.find("script")
     ]
+    assert "../../assets/stylesheets/mkdocs-quiz.css" in [
+        a["href"] for a in elements.find("link", rel="stylesheet")
+    ]
     assert not any("quizTracker" in text for tag, text in elements.inline if tag == "script")
     assert (built_site.site_dir / "assets" / "javascripts" / "mkdocs-quiz.js").stat().st_size
+    assert (built_site.site_dir / "assets" / "stylesheets" / "mkdocs-quiz.css").stat().st_size
 
 
-def test_pages_without_notebooks_do_not_load_the_notebook_styles(built_site):
+def test_pages_without_quizzes_do_not_load_the_quiz_files(built_site):
     for html_file in built_site.site_dir.rglob("index.html"):
         if html_file.parent.parent.name != "lessons":
-            assert "notebook.css" not in html_file.read_text(encoding="utf-8"), html_file
+            assert "mkdocs-quiz" not in html_file.read_text(encoding="utf-8"), html_file
+
+
+# Every element a lesson page may contain. Anything else is Markdown text that an HTML
+# parser took for a tag on the way (`<function name>` in a code span, an `<http://...>`
+# autolink) and that the reader never sees.
+KNOWN_TAGS = set(
+    re.findall(
+        r"\S+",
+        """
+        html head body meta title link script style noscript div span p a code pre kbd em strong
+        b i u s small sub sup br hr h1 h2 h3 h4 h5 h6 ul ol li dl dt dd table thead tbody tfoot
+        tr th td caption blockquote details summary figure figcaption img picture source label
+        input button form fieldset legend select option textarea nav header footer main article
+        section aside svg path g rect circle line polyline polygon text tspan title desc defs
+        use symbol mark abbr del ins time var samp cite q dfn iframe
+        """,
+    )
+)
+
+
+@each_lesson
+def test_lesson_page_has_only_real_elements(built_site, lesson):
+    html = page(built_site, f"lessons/{lesson.slug}")
+    unknown = sorted({tag for tag, _ in Elements(html).tags} - KNOWN_TAGS)
+    assert not unknown, f"Markdown text parsed as tags: {unknown}"
+    assert "data-fl-cell" not in html, "a notebook cell was not put back (notebook_cells.py)"
+    assert "jp-Notebook -->" not in html and "&lt;style" not in html
+    assert "Copied!" not in html and "clipboard-copy" not in html
+
+
+def test_home_page_shows_the_navigation(built_site):
+    home = page(built_site, "")
+    assert not re.search(r'class="md-sidebar md-sidebar--primary"[^>]*\bhidden\b', home)
+    assert 'href="reference/settings/"' in home
 
 
 # -- self-contained ----------------------------------------------------------------------------

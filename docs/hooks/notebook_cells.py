@@ -11,8 +11,10 @@ Here, still before Markdown runs, each placeholder becomes:
   block on the site (Material's styles and copy button, no notebook CSS).
 
 It also drops what mkdocs-jupyter adds that the site does not use: the <style> holding a
-Python list of CSS strings after the notebook, and a MathJax loader from a CDN on every page
-(the lessons use no maths).
+Python list of CSS strings after the notebook, a MathJax loader from a CDN on every page
+(the lessons use no maths), and the tab stop (tabindex="0") nbconvert puts on every output,
+which a keyboard user would have to pass through though most outputs do not scroll
+(docs/assets/javascripts/scroll-regions.js gives one to those that do).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from mkdocs.plugins import event_priority
 
 _CELL = re.compile(r"""<div data-fl-cell=(?:"([^"]*)"|'([^']*)')>\s*</div>""")
 _STYLE = re.compile(r"<style\b[^>]*>.*?</style>\s*", re.S | re.I)
+_OUTPUT_STOP = re.compile(r'(<div class="[^"]*\bjp-OutputArea-output\b[^"]*"[^>]*?) tabindex="0"')
 _MATHJAX = re.compile(r"<script data-mkdocs-jupyter-mathjax=.*?</script>\s*", re.S)
 
 
@@ -57,6 +60,12 @@ def on_page_markdown(markdown, page, config, files):
             "docs/overrides/flasklings-notebook.html.j2?"
         )
     return _STYLE.sub("", restored)
+
+
+def on_page_content(html_text, page, config, files):
+    if course_data.lesson_for(page) is None:
+        return html_text
+    return _OUTPUT_STOP.sub(r"\1", html_text)
 
 
 @event_priority(-100)  # after mkdocs-jupyter has added its MathJax loader

@@ -8,8 +8,10 @@ palette. What is checked is what a reader sees (`inner_text`, computed styles, b
 HTML: every inline code span and link text of a notebook's Markdown cells is on its page,
 verbatim; no visible text is CSS or HTML source; nothing sticks out sideways at 390 px except
 inside elements that scroll; code scrolls instead of being clipped; outputs look different from
-prose; quizzes answer. Also: the download button, search, the palette toggle, the nav on the
-home page, no console errors and no request leaving 127.0.0.1. Screenshots go to
+prose; quizzes answer; axe-core finds no critical or serious accessibility violation. Also:
+a keyboard-only walk through a lesson (every tab stop shows its focus and has a name), the
+byte budget of a cold lesson page, the download button, search, the palette toggle, the nav
+on the home page, no console errors and no request leaving 127.0.0.1. Screenshots go to
 test-artifacts/browser/NAME-WIDTH-SCHEME.png.
 """
 
@@ -35,11 +37,22 @@ DOCS = ROOT / "docs"
 COURSE = course.load(ROOT)
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 LESSONS = [(lesson.slug, f"lessons/{lesson.slug}/") for lesson in COURSE.lessons]
-PAGES = [("home", ""), *LESSONS, ("settings", "reference/settings/"), ("workshop", "workshop/")]
-SOURCES = {  # the file each page is made from
-    "home": DOCS / "index.md",
-    "settings": DOCS / "reference" / "settings.md",
-    "workshop": DOCS / "workshop" / "index.md",
+OTHER_PAGES = {  # name: (path, the file the page is made from)
+    "home": ("", DOCS / "index.md"),
+    "setup": ("setup/", DOCS / "setup.md"),
+    "cli": ("reference/cli/", DOCS / "reference" / "cli.md"),
+    "settings": ("reference/settings/", DOCS / "reference" / "settings.md"),
+    "errata": ("reference/errata/", DOCS / "reference" / "errata.md"),
+    "accessibility": ("reference/accessibility/", DOCS / "reference" / "accessibility.md"),
+    "workshop": ("workshop/", DOCS / "workshop" / "index.md"),
+}
+PAGES = [
+    ("home", ""),
+    *LESSONS,
+    *[(name, path) for name, (path, _) in OTHER_PAGES.items() if name != "home"],
+]
+SOURCES = {
+    **{name: source for name, (_, source) in OTHER_PAGES.items()},
     **{lesson.slug: DOCS / "lessons" / f"{lesson.slug}.ipynb" for lesson in COURSE.lessons},
 }
 VIEWS = [(1280, "light"), (1280, "dark"), (390, "light"), (390, "dark")]
@@ -47,6 +60,9 @@ VIEW_IDS = [f"{width}-{scheme}" for width, scheme in VIEWS]
 # Content that may scroll sideways on a phone (besides code): the settings reference's tables,
 # whose names are never broken.
 WIDE = {"settings": ".md-typeset__scrollwrap"}
+# A cold lesson page, everything it fetches until the network is idle, uncompressed: at most.
+PAGE_BYTES_BUDGET = 400 * 1024
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
 # -- what the notebook says -------------------------------------------------------------------
@@ -242,11 +258,34 @@ def reader(browser, site_url):
 
 
 def set_scheme(page, scheme: str):
-    """Switch the palette with its toggle, as a reader does."""
+    """Switch the palette with its toggle, as a reader does, and let the colours settle."""
     wanted = "slate" if scheme == "dark" else "default"
     if page.locator("body").get_attribute("data-md-color-scheme") != wanted:
         page.locator("form[data-md-component=palette] label:visible").click()
         page.wait_for_function(f"document.body.dataset.mdColorScheme === '{wanted}'")
+        page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
+
+
+def axe_problems(page) -> list[str]:
+    """axe-core's critical and serious violations on the page: rule, targets, why."""
+    if not AXE.is_file():
+        _unavailable("axe-core is not installed: run `npm ci` at the repository root")
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    problems = []
+    for rule in result["violations"]:
+        if rule["impact"] not in ("critical", "serious"):
+            continue
+        nodes = rule["nodes"]
+        targets = ", ".join(" ".join(map(str, n["target"])) for n in nodes[:4])
+        why = (nodes[0].get("failureSummary") or "").splitlines()
+        detail = " ".join(line.strip() for line in why[1:3])
+        problems.append(
+            f"axe {rule['impact']} {rule['id']} ({len(nodes)}x: {targets}"
+            f"{', ...' if len(nodes) > 4 else ''}): {detail[:240]}"
+        )
+    return problems
 
 
 # -- checks run inside the page ---------------------------------------------------------------
@@ -383,18 +422,17 @@ def open_everything(page):
 
 
 def answer_quizzes(page) -> int:
-    """Answer each quiz correctly and wait for its feedback; return how many."""
-    quizzes = page.locator("article .quiz")
+    """Answer each quiz correctly with its button and wait for the verdict; return how many."""
+    quizzes = page.locator("article form.fl-quiz")
     for i in range(quizzes.count()):
         quiz = quizzes.nth(i)
         quiz.scroll_into_view_if_needed()
         quiz.locator("input[data-correct]").first.check()
-        submit = quiz.locator("button.quiz-button[type=submit]")
-        if submit.count() and submit.first.is_visible():
-            submit.first.click()
-        quiz.locator(".quiz-feedback:not(.hidden)").wait_for(state="visible", timeout=5_000)
-        feedback = quiz.locator(".quiz-feedback:not(.hidden)").first
-        assert feedback.inner_text().strip(), f"quiz {i + 1}: the feedback is empty"
+        assert not quiz.locator(".fl-quiz__verdict").inner_text(), "answered before submit"
+        quiz.locator("button[type=submit]").click()
+        verdict = quiz.locator(".fl-quiz__verdict")
+        verdict.wait_for(state="visible", timeout=5_000)
+        assert verdict.inner_text().strip() == "Correct.", f"quiz {i + 1}: {verdict.inner_text()}"
     return quizzes.count()
 
 
@@ -425,6 +463,7 @@ def test_what_a_reader_sees(browser, site_url, name, path, width, scheme):
         problems += [f"markup shown as text: {line!r}" for line in leaked_source(visible, name)]
         if width < 600:
             problems += page.evaluate(OVERFLOW_JS, WIDE.get(name, ""))
+        problems += axe_problems(page)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=ARTIFACTS / f"{name}-{width}-{scheme}.png", full_page=True)
         assert not problems, f"{name} at {width} px, {scheme}:\n" + "\n".join(problems)
@@ -544,3 +583,229 @@ def test_instant_navigation_keeps_the_page_loaded(reader, site_url):
     # Material re-runs the quiz script on the new page: answering a question gives feedback.
     assert answer_quizzes(page) >= 1
     reader.assert_clean()
+
+
+# -- keyboard and screen reader ----------------------------------------------------------------
+
+# The focused element as a keyboard user meets it: its name, whether it is seen, and its focus
+# ring (outline, or box-shadow) with the ring's contrast against what surrounds it. The
+# palette toggle's focus is on a hidden radio button; its ring is drawn on the label after it.
+FOCUS_JS = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body || el === document.documentElement) return null;
+  const shown = el.matches(".md-option") ? el.nextElementSibling : el;
+  // Measure the focused state, not a fade on its way there (the search box turns white).
+  for (const a of document.getAnimations()) try { a.finish(); } catch (endless) {}
+  const rgba = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const ratio = (a, b) => {
+    const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05);
+  };
+  const background = (node) => {
+    for (let up = node.parentElement; up; up = up.parentElement) {
+      const c = rgba(getComputedStyle(up).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+    }
+    return rgba(getComputedStyle(document.body).backgroundColor).slice(0, 3);
+  };
+  const s = getComputedStyle(shown);
+  let ring = 0;
+  if (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 1)
+    ring = ratio(rgba(s.outlineColor).slice(0, 3), background(shown));
+  else if (s.boxShadow && s.boxShadow !== "none") ring = 3;  // a shadow ring: seen, not measured
+  const label = (id) => (document.getElementById(id) || {}).textContent || "";
+  const name = (el.getAttribute("aria-label")
+    || (el.getAttribute("aria-labelledby") || "").split(/\\s+/).map(label).join(" ")
+    || (el.labels && el.labels.length ? el.labels[0].textContent : "")
+    || el.getAttribute("title") || el.textContent || el.getAttribute("alt") || "").trim();
+  const box = shown.getBoundingClientRect();
+  return {
+    what: el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+      + (el.className && typeof el.className === "string"
+        ? "." + el.className.trim().split(/\\s+/).join(".") : ""),
+    name: name.replace(/\\s+/g, " ").slice(0, 60),
+    seen: box.width > 0 && box.height > 0 && getComputedStyle(shown).visibility !== "hidden"
+      && parseFloat(getComputedStyle(shown).opacity) > 0
+      && box.right > 0 && box.left < innerWidth,  // not in a drawer slid out of view
+    ring: Math.round(ring * 100) / 100,
+    scrolls: el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1,
+    href: el.getAttribute("href") || "",
+  };
+}"""
+
+
+def focus_problems(stop: dict) -> list[str]:
+    problems = []
+    where = f"{stop['what']} {stop['name']!r}"
+    if not stop["seen"]:
+        problems.append(f"{where}: a tab stop nobody can see")
+    if stop["ring"] < 3:
+        problems.append(f"{where}: no visible focus (ring contrast {stop['ring']}:1, need 3:1)")
+    if not stop["name"] and not stop["scrolls"]:
+        problems.append(f"{where}: no accessible name, and it is not a scroll region")
+    return problems
+
+
+def tab(page) -> dict | None:
+    page.keyboard.press("Tab")
+    return page.evaluate(FOCUS_JS)
+
+
+def tab_until(page, what: str, test, limit: int = 400) -> tuple[dict, list[str]]:
+    """Tab until `test(stop)` holds; return that stop and the problems met on the way."""
+    problems = []
+    for _ in range(limit):
+        stop = tab(page)
+        assert stop is not None, f"focus left the page before reaching {what}"
+        problems += focus_problems(stop)
+        if test(stop):
+            return stop, problems
+    raise AssertionError(f"{limit} tab stops and no {what}")
+
+
+def test_keyboard_walk_through_a_lesson(reader, site_url):
+    """Skip link, download, a hint opened and closed, a quiz answered on purpose, next lesson."""
+    lesson, following = COURSE.lessons[0], COURSE.lessons[1]
+    page = reader.page
+    reader.open(site_url + f"lessons/{lesson.slug}/")
+    problems = []
+
+    stop = tab(page)
+    assert stop and "md-skip" in stop["what"], f"the first tab stop is {stop}, not the skip link"
+    problems += focus_problems(stop)
+    page.keyboard.press("Enter")
+
+    stop, seen = tab_until(page, "the download link", lambda s: "fl-download" in s["what"])
+    problems += seen
+
+    stop, seen = tab_until(page, "a hint", lambda s: s["what"].startswith("summary"))
+    problems += seen
+    page.evaluate("document.activeElement.closest('details').id = 'fl-walked-hint'")
+    hint = page.locator("details#fl-walked-hint")
+    page.keyboard.press("Enter")
+    assert hint.evaluate("d => d.open"), "Enter did not open the hint"
+    page.keyboard.press("Enter")
+    assert not hint.evaluate("d => d.open"), "Enter did not close the hint"
+
+    stop, seen = tab_until(
+        page,
+        "a quiz answer",
+        lambda s: (
+            "fl-quiz"
+            in page.evaluate(
+                "document.activeElement.closest('form') ? "
+                "document.activeElement.closest('form').className : ''"
+            )
+        ),
+    )
+    problems += seen
+    quiz_id = page.evaluate("document.activeElement.closest('form').id")
+    quiz = page.locator(f"form#{quiz_id}")
+    verdict = quiz.locator(".fl-quiz__verdict")
+    radios = quiz.locator("input[type=radio]")
+    count = radios.count()
+    for _ in range(count):  # explore every option with the arrow keys: nothing is submitted
+        page.keyboard.press("ArrowDown")
+        problems += focus_problems(page.evaluate(FOCUS_JS))
+    page.wait_for_timeout(300)
+    assert verdict.inner_text() == "", f"the arrow keys answered the quiz: {verdict.inner_text()}"
+    assert quiz.locator("input:disabled").count() == 0, "the quiz locked itself"
+    right = [radios.nth(i).get_attribute("data-correct") is not None for i in range(count)]
+    while not page.evaluate("document.activeElement.hasAttribute('data-correct')"):
+        page.keyboard.press("ArrowDown")
+    stop = tab(page)
+    assert stop["what"].startswith("button"), f"after the answers, focus is on {stop}"
+    problems += focus_problems(stop)
+    page.keyboard.press("Enter")
+    verdict.wait_for(state="visible")
+    assert verdict.inner_text() == "Correct.", verdict.inner_text()
+    assert right.count(True) == 1
+    status = quiz.locator("[role=status]")
+    assert status.count() == 1 and verdict.evaluate("v => !!v.closest('[role=status]')")
+
+    next_url = f"lessons/{following.slug}/"
+    stop, seen = tab_until(
+        page,
+        "the next lesson link",
+        lambda s: s["href"].endswith(f"{following.slug}/") and "md-footer__link" in s["what"],
+    )
+    problems += seen
+    page.keyboard.press("Enter")
+    page.wait_for_url(site_url + next_url)
+    assert not problems, "\n".join(dict.fromkeys(problems))
+    reader.assert_clean()
+
+
+@pytest.mark.parametrize(("width", "scheme"), VIEWS, ids=VIEW_IDS)
+def test_every_tab_stop_is_seen_and_named(browser, site_url, width, scheme):
+    """On a lesson page, each tab stop shows its focus and has a name or scrolls."""
+    reader = Reader(browser, site_url, width)
+    try:
+        page = reader.page
+        reader.open(site_url + f"lessons/{COURSE.lessons[-1].slug}/")
+        set_scheme(page, scheme)
+        page.locator("body").focus()
+        stops, problems, first = 0, [], None
+        for _ in range(600):
+            stop = tab(page)
+            if stop is None or (first and stop == first):
+                break
+            first = first or stop
+            stops += 1
+            problems += focus_problems(stop)
+        assert stops > 10, f"only {stops} tab stops"
+        assert not problems, f"{stops} tab stops:\n" + "\n".join(dict.fromkeys(problems))
+    finally:
+        reader.close()
+
+
+# -- page weight ---------------------------------------------------------------------------------
+
+
+def cold_page_bytes(browser, url: str, site_dir: Path) -> dict[str, int]:
+    """Bytes of every response a first-time visit loads until the network is idle, by URL."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        sizes: dict[str, int] = {}
+
+        def finished(request):
+            sizes[request.url] = max(request.sizes()["responseBodySize"], 0)
+
+        def worker(worker):  # a worker's script is not reported as a page request
+            path = site_dir / worker.url.split("/", 3)[3].split("?")[0]
+            sizes[worker.url] = path.stat().st_size if path.is_file() else 0
+
+        page.on("requestfinished", finished)
+        page.on("worker", worker)
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(300)
+        return sizes
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("name", "path"), LESSONS, ids=[n for n, _ in LESSONS])
+def test_cold_lesson_page_is_within_its_byte_budget(browser, built_site, site_url, name, path):
+    """HTML, CSS, JS, fonts, images and data fetched at load: at most 400 KB, uncompressed."""
+    sizes = cold_page_bytes(browser, site_url + path, built_site.site_dir)
+    total = sum(sizes.values())
+    listing = "\n".join(
+        f"{size / 1024:8.1f} KB  {url.removeprefix(site_url)}"
+        for url, size in sorted(sizes.items(), key=lambda item: -item[1])
+    )
+    assert not [u for u in sizes if "search_index" in u or "/workers/" in u], (
+        f"{name}: the search index or worker loads before the reader opens search:\n{listing}"
+    )
+    assert total <= PAGE_BYTES_BUDGET, (
+        f"{name}: a cold visit fetches {total / 1024:.0f} KB, over the "
+        f"{PAGE_BYTES_BUDGET // 1024} KB budget:\n{listing}"
+    )

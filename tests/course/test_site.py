@@ -163,23 +163,42 @@ def test_lesson_pages_load_no_notebook_css(built_site, lesson):
 
 
 @each_lesson
-def test_quiz_script_and_styles_are_shared_files_not_inlined(built_site, lesson):
-    elements = Elements(page(built_site, f"lessons/{lesson.slug}"))
-    assert "../../assets/javascripts/mkdocs-quiz.js" in [
-        a.get("src") for a in elements.find("script")
-    ]
-    assert "../../assets/stylesheets/mkdocs-quiz.css" in [
-        a["href"] for a in elements.find("link", rel="stylesheet")
-    ]
-    assert not any("quizTracker" in text for tag, text in elements.inline if tag == "script")
-    assert (built_site.site_dir / "assets" / "javascripts" / "mkdocs-quiz.js").stat().st_size
-    assert (built_site.site_dir / "assets" / "stylesheets" / "mkdocs-quiz.css").stat().st_size
+def test_quizzes_are_forms_with_a_submit_button(built_site, lesson):
+    """Each question is a fieldset named by its question, answered with a button."""
+    html = page(built_site, f"lessons/{lesson.slug}")
+    forms = re.findall(r'<form class="fl-quiz".*?</form>', html, re.S)
+    assert forms, "no self-check question"
+    for form in forms:
+        assert re.search(r"<fieldset>\s*<legend>.+?</legend>", form, re.S), form[:300]
+        assert len(re.findall(r'<input type="(?:radio|checkbox)"', form)) >= 2
+        assert "data-correct" in form
+        assert '<button type="submit"' in form
+        assert 'role="status"' in form, "the verdict is not announced"
+    assert "<quiz>" not in html and "mkdocs-quiz" not in html and "quiz-header-link" not in html
+    scripts = [a.get("src") for a in Elements(html).find("script")]
+    assert "../../assets/javascripts/quiz.js" in scripts
 
 
-def test_pages_without_quizzes_do_not_load_the_quiz_files(built_site):
+def test_search_loads_on_demand_and_css_is_trimmed(built_site):
+    """The search script runs before Material's bundle; Material's CSS has been purged."""
+    home = page(built_site, "")
+    scripts = [a.get("src", "") for a in Elements(home).find("script")]
+    on_demand = scripts.index("assets/javascripts/search-on-demand.js")
+    bundle = next(i for i, src in enumerate(scripts) if "/bundle." in src)
+    assert on_demand < bundle, "search-on-demand.js must run before Material's bundle"
+    (main_css,) = (built_site.site_dir / "assets" / "stylesheets").glob("main.*.min.css")
+    size = main_css.stat().st_size
+    assert size < 110 * 1024, f"{main_css.name} is {size // 1024} KB: was PurgeCSS run (npm ci)?"
+
+
+def test_theme_controls_have_names_and_outputs_no_tab_stops(built_site):
     for html_file in built_site.site_dir.rglob("index.html"):
-        if html_file.parent.parent.name != "lessons":
-            assert "mkdocs-quiz" not in html_file.read_text(encoding="utf-8"), html_file
+        text = html_file.read_text(encoding="utf-8")
+        assert 'role="dialog" aria-label="Search"' in text, html_file
+        assert 'role="progressbar" aria-label=' in text, html_file
+        unnamed = re.findall(r'<input type="checkbox"(?![^>]*aria-label)[^>]*>', text)
+        assert not unnamed, f"{html_file}: unnamed check boxes {unnamed[:3]}"
+        assert not re.search(r'jp-OutputArea-output[^>]*tabindex="0"', text), html_file
 
 
 # Every element a lesson page may contain. Anything else is Markdown text that an HTML
@@ -306,13 +325,13 @@ def test_quizzes_are_on_lesson_pages_only(built_site):
     for html_file in built_site.site_dir.rglob("index.html"):
         text = html_file.read_text(encoding="utf-8")
         is_lesson = html_file.parent.parent.name == "lessons"
-        assert ("mkdocsQuizConfig" in text) == is_lesson, html_file
+        assert ('class="fl-quiz"' in text) == is_lesson, html_file
 
 
 @each_lesson
 def test_lesson_ends_with_two_to_four_self_check_questions(built_site, lesson):
     html = page(built_site, f"lessons/{lesson.slug}")
-    assert 2 <= len(re.findall(r'<div class="quiz"', html)) <= 4
+    assert 2 <= len(re.findall(r'<form class="fl-quiz"', html)) <= 4
 
 
 # -- the reference pages say what the installed packages do --------------------------------

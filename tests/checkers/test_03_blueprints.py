@@ -3,8 +3,9 @@
 import importlib
 import json
 import re
+import traceback
 import warnings
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -12,7 +13,9 @@ import flask
 import pytest
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy.exc import LegacyAPIWarning
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import LegacyAPIWarning, SAWarning
+from sqlalchemy.orm import DeclarativeBase, DeclarativeBaseNoMeta
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
@@ -21,6 +24,11 @@ from flasklings.checks import fact, not_json_page, refuses_other_methods, same
 COLUMNS = {"id", "customer", "amount_cents", "currency", "status", "created_at"}
 MODULES = ("extensions", "models", "api", "commands")  # commands.py may be merged elsewhere
 INIT_DB_MESSAGE = "Initialized the database."
+STRING_LENGTHS = {"customer": 200, "currency": 3}  # as Task 1 (and its hint) state them
+# An error about a naive datetime says what is missing in one of these words.
+TIMEZONE_WORDS = ("timezone", "time zone", "tzinfo", "aware", "naive", "utc", "offset")
+# A PostgreSQL session time zone that is not UTC, as a server in Europe may have.
+POSTGRES_SESSION_ZONE = timezone(timedelta(hours=1))
 # What created_at.isoformat() gives for an aware UTC datetime: a "T", and the offset +00:00.
 ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?\+00:00")
 
@@ -33,6 +41,7 @@ def no_legacy_queries(lesson_dir):
     """Every check fails if the learner's code used a query API that SQLAlchemy 2 calls legacy."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LegacyAPIWarning)
+        warnings.simplefilter("always", SAWarning)
         yield
     legacy = [w for w in caught if issubclass(w.category, LegacyAPIWarning)]
     assert not legacy, (
@@ -40,6 +49,23 @@ def no_legacy_queries(lesson_dir):
         f"{str(legacy[0].message).split('. ')[0]}. Expected the SQLAlchemy 2 style the lesson "
         "teaches: db.session.get(Invoice, invoice_id) instead of Invoice.query.get(...), "
         "db.session.scalars(db.select(Invoice)...) instead of Invoice.query..."
+    )
+    warned = [w for w in caught if issubclass(w.category, SAWarning)]
+    assert not warned, sqlalchemy_warning_problem(warned[0], lesson_dir)
+
+
+def sqlalchemy_warning_problem(warning, lesson_dir):
+    """What an SAWarning raised while the check ran says, and what to do about it."""
+    said = str(warning.message).split(".  ")[0]
+    if getattr(warning.message, "code", None) == "cprf":  # a custom type without cache_ok
+        return (
+            f"SQLAlchemy warned while running a query: {said}, expected no warning: keep "
+            "cache_ok = True in the class body of UTCDateTime in models.py, as the starter "
+            "has it (it tells SQLAlchemy that queries using the type can be cached)"
+        )
+    return (
+        f"{where_warned(warning, lesson_dir)} made SQLAlchemy warn: {said}, expected no "
+        "warning: SQLAlchemy warns about a mistake in the models or the way they are used"
     )
 
 
@@ -213,6 +239,15 @@ def tables(app):
         return set(sa.inspect(db.engine).get_table_names())
 
 
+def dispose(app):
+    """Close the connection pools of an app built without make_app, so no file stays open."""
+    ext = app.extensions.get("sqlalchemy")
+    if isinstance(ext, SQLAlchemy):
+        with app.app_context():
+            for engine in ext.engines.values():
+                engine.dispose()
+
+
 # --- Task 1: A bare extension bound in the factory ------------------------------------------
 
 
@@ -227,13 +262,29 @@ def test_db_is_a_sqlalchemy_extension(invoicer):
 
 
 @pytest.mark.task(1)
+def test_db_model_uses_your_declarative_base(invoicer):
+    """db.Model is built on your own DeclarativeBase subclass: SQLAlchemy(model_class=Base)."""
+    model = getattr(getattr(part("extensions"), "db", None), "Model", None)
+    found = (
+        "missing"
+        if not isinstance(model, type)
+        else "Flask-SQLAlchemy's default base, the legacy declarative_base()"
+    )
+    assert isinstance(model, type) and issubclass(model, DeclarativeBase | DeclarativeBaseNoMeta), (
+        f"invoicer.extensions.db.Model is {found}, expected a model class built on your own "
+        "SQLAlchemy 2 base: class Base(DeclarativeBase): pass, then "
+        "db = SQLAlchemy(model_class=Base) in extensions.py"
+    )
+
+
+@pytest.mark.task(1)
 def test_importing_creates_no_app(load, lesson_dir, monkeypatch):
     """Importing invoicer and its modules creates no Flask app: only create_app() makes apps."""
     created_apps = []
     original = flask.Flask.__init__
 
     def recording_init(self, import_name, *args, **kwargs):
-        created_apps.append(import_name)
+        created_apps.append((import_name, learner_line(lesson_dir)))
         original(self, import_name, *args, **kwargs)
 
     monkeypatch.setattr(flask.Flask, "__init__", recording_init)
@@ -241,11 +292,28 @@ def test_importing_creates_no_app(load, lesson_dir, monkeypatch):
     for name in MODULES:
         if (lesson_dir / "invoicer" / f"{name}.py").exists():
             part(name)
-    assert not created_apps, (
-        f"importing invoicer created Flask({created_apps[0]!r}), expected no app at import: "
+    name, line = created_apps[0] if created_apps else (None, "")
+    fix = (
         "create the extension bare (SQLAlchemy(), not SQLAlchemy(app)) and bind it in "
         "create_app() with db.init_app(app)"
+        if "SQLAlchemy(" in line
+        else "delete that line: only create_app() builds apps, a new one each time it is called"
     )
+    assert not created_apps, (
+        f"importing invoicer created Flask({name!r}) at {line or 'import time'}, "
+        f"expected no app at import: {fix}"
+    )
+
+
+def learner_line(lesson_dir):
+    """`invoicer/api.py:14 (app = create_app())`: the module-level line of the learner's code
+    that is running now, or "" when there is none."""
+    folder = lesson_dir.resolve()
+    for frame in reversed(traceback.extract_stack()):
+        path = Path(frame.filename).resolve()
+        if frame.name == "<module>" and path.is_relative_to(folder):
+            return f"{path.relative_to(folder)}:{frame.lineno} ({(frame.line or '').strip()})"
+    return ""
 
 
 @pytest.mark.task(1)
@@ -299,6 +367,44 @@ def test_test_config_sets_database(invoicer, tmp_path):
 
 
 @pytest.mark.task(1)
+def test_default_secret_key(invoicer):
+    """create_app() keeps lesson 2's default SECRET_KEY "dev", with or without test_config."""
+    for call, args in [
+        ("create_app()", ()),
+        ("create_app({'TESTING': True})", ({"TESTING": True},)),
+    ]:
+        app = invoicer.create_app(*args)
+        dispose(app)
+        seen = app.config.get("SECRET_KEY")
+        assert seen == "dev", (
+            f"{call} gave SECRET_KEY == {seen!r}, expected 'dev' as in lesson 2: keep "
+            'SECRET_KEY="dev" in the defaults, next to SQLALCHEMY_DATABASE_URI'
+        )
+
+
+@pytest.mark.task(1)
+def test_instance_config_sets_database(invoicer, instance_path, tmp_path):
+    """Without test_config, a SQLALCHEMY_DATABASE_URI in instance/config.py picks the database."""
+    wanted = tmp_path / "from-instance.sqlite"
+    instance_path.mkdir(exist_ok=True)
+    (instance_path / "config.py").write_text(
+        f"SQLALCHEMY_DATABASE_URI = {'sqlite:///' + str(wanted)!r}\n", encoding="utf-8"
+    )
+    app = invoicer.create_app()
+    db = bound_db(app)
+    with app.app_context():
+        database = db.engine.url.database
+    dispose(app)
+    assert database == str(wanted), (
+        "with SQLALCHEMY_DATABASE_URI = 'sqlite:///…/from-instance.sqlite' in instance/config.py, "
+        f"create_app() uses the database {database!r}, expected …/from-instance.sqlite: keep "
+        "lesson 2's Flask(__name__, instance_relative_config=True) and "
+        "app.config.from_pyfile('config.py', silent=True) when test_config is None, and call "
+        "db.init_app(app) after them"
+    )
+
+
+@pytest.mark.task(1)
 def test_invoice_columns(invoicer):
     """models.Invoice has the columns id (primary key), customer, amount_cents, currency, status and created_at."""  # noqa: E501
     table = invoice_model().__table__
@@ -320,6 +426,23 @@ def test_required_columns(invoicer):
             f"Invoice.{name} is {'missing' if column is None else 'nullable'}, expected a "
             f"required column: Mapped[{'str' if name == 'customer' else 'int'}] "
             "(not Optional) or nullable=False"
+        )
+
+
+@pytest.mark.task(1)
+def test_string_lengths(invoicer, make_app):
+    """The created invoice table declares customer VARCHAR(200) and currency VARCHAR(3)."""
+    app = with_tables(make_app())
+    table = invoice_model().__table__.name
+    with app.app_context():
+        columns = sa.inspect(bound_db(app).engine).get_columns(table)
+    declared = {column["name"]: column["type"] for column in columns}
+    for name, length in STRING_LENGTHS.items():
+        found = declared.get(name)
+        assert getattr(found, "length", None) == length, (
+            f"the created table {table!r} declares {name} as {found or 'missing'}, expected "
+            f"VARCHAR({length}): mapped_column(String({length})) in Invoice (Task 1 gives "
+            "customer up to 200 characters and currency 3 letters)"
         )
 
 
@@ -372,6 +495,88 @@ def test_created_at_is_timezone_aware(invoicer, make_app):
         "tzinfo UTC: SQLite drops the timezone, so use the UTCDateTime column type from "
         "the starter's models.py"
     )
+
+
+@pytest.mark.task(1)
+def test_created_at_refuses_naive_times(invoicer, make_app):
+    """Saving an Invoice whose created_at has no timezone fails with an error that says so."""
+    app = with_tables(make_app())
+    naive = datetime(2026, 1, 31, 9, 30)
+    try:
+        save_and_read(app, lambda saved: None, customer="Acme", amount_cents=1, created_at=naive)
+    except Exception as exc:  # any error will do, if it names the problem
+        cause = getattr(exc, "orig", None) or exc.__cause__ or exc
+        said = f"{type(cause).__name__}({str(cause)[:120]!r})"
+        names_it = any(word in str(cause).lower() for word in TIMEZONE_WORDS)
+    else:
+        said, names_it = "nothing: it was saved", False
+    assert names_it, (
+        f"saving an Invoice with created_at={naive!r} (no tzinfo) raised {said}, expected an "
+        "error that says the datetime needs a timezone: keep UTCDateTime.process_bind_param "
+        "as the starter's models.py has it (raise ValueError(\"naive datetime: give it a "
+        'timezone ..."))'
+    )
+
+
+@pytest.mark.task(1)
+def test_created_at_keeps_the_instant(invoicer, make_app):
+    """A created_at given in another timezone (+02:00) reads back as the same instant in UTC."""
+    app = with_tables(make_app())
+    given = datetime(2026, 1, 31, 11, 30, tzinfo=timezone(timedelta(hours=2)))
+    got = save_and_read(
+        app, lambda saved: saved.created_at, customer="Acme", amount_cents=1, created_at=given
+    )
+    assert isinstance(got, datetime) and got.utcoffset() == timedelta(0) and got == given, (
+        f"created_at saved as {given.isoformat()} reads back from SQLite as {shown_time(got)}, "
+        f"expected the same instant in UTC, {given.astimezone(UTC).isoformat()}: SQLite keeps "
+        "only the clock time, so UTCDateTime converts aware values with value.astimezone(UTC) "
+        "before storing them (keep it as the starter's models.py has it)"
+    )
+
+
+@pytest.mark.task(1)
+def test_created_at_on_postgresql(invoicer):
+    """On PostgreSQL, whose session time zone may not be UTC, created_at reads back as the same instant in UTC."""  # noqa: E501
+    column_type = invoice_model().__table__.columns["created_at"].type
+    given = datetime(2026, 1, 31, 11, 30, tzinfo=timezone(timedelta(hours=2)))
+    got, column = through_postgresql(column_type, given)
+    why = (
+        " (such a column keeps the session's clock time, not the instant)"
+        if "WITHOUT TIME ZONE" in column.upper()
+        else ""
+    )
+    assert isinstance(got, datetime) and got.utcoffset() == timedelta(0) and got == given, (
+        f"on PostgreSQL (column {column}{why}, session time zone +01:00) created_at saved as "
+        f"{given.isoformat()} would read back as {shown_time(got)}, expected the same instant "
+        f"in UTC, {given.astimezone(UTC).isoformat()}: keep UTCDateTime as the starter's "
+        "models.py has it (impl = DateTime(timezone=True), and process_result_value converts "
+        "aware values with value.astimezone(UTC))"
+    )
+
+
+def through_postgresql(column_type, value):
+    """(what reading `value` back gives, the column's SQL type) on PostgreSQL, in a session
+    whose TimeZone is +01:00, worked out from what PostgreSQL does with what the driver sends:
+    a `timestamp with time zone` column keeps the instant (a naive value counts as session
+    time) and is read back in the session's zone; a `timestamp without time zone` column keeps
+    a clock time, an aware datetime being converted to the session's zone first."""
+    dialect = postgresql.dialect()
+    column = column_type.compile(dialect=dialect)
+    bind = column_type.bind_processor(dialect)
+    sent = bind(value) if bind else value
+    if not isinstance(sent, datetime):
+        return f"the driver sending {sent!r}, not a datetime", column
+    if "WITH TIME ZONE" in column.upper():
+        stored = sent if sent.tzinfo else sent.replace(tzinfo=POSTGRES_SESSION_ZONE)
+        read = stored.astimezone(POSTGRES_SESSION_ZONE)
+    else:
+        read = sent.astimezone(POSTGRES_SESSION_ZONE).replace(tzinfo=None) if sent.tzinfo else sent
+    result = column_type.result_processor(dialect, None)
+    return (result(read) if result else read), column
+
+
+def shown_time(value):
+    return value.isoformat() if isinstance(value, datetime) else repr(value)
 
 
 @pytest.mark.task(1)
@@ -512,12 +717,26 @@ def test_index_and_health_stay_on_app(make_app):
 
 
 @pytest.mark.task(2)
+def test_index_and_health_answer_as_in_lesson_2(make_app):
+    """GET / still answers "Hello, Invoicer!" and GET /health {"status": "ok"}, as in lesson 2."""
+    client = make_app().test_client()
+    r = client.get("/")
+    assert r.get_data(as_text=True) == "Hello, Invoicer!", fact(
+        "GET /", r, "200 'Hello, Invoicer!' as in lesson 2 (keep index() in create_app())"
+    )
+    r = client.get("/health")
+    assert same(payload(r), {"status": "ok"}), fact(
+        "GET /health", r, '200 {"status": "ok"} as in lesson 2 (keep health() in create_app())'
+    )
+
+
+@pytest.mark.task(2)
 def test_create_invoice(client):
     """POST /api/invoices with {"customer", "amount_cents"} answers 201 with the new invoice."""
     body = {"customer": "Acme", "amount_cents": 1250}
     request, r = post(client, body)
     data = payload(r)
-    assert r.status_code == 201, fact(request, r, "201 Created")
+    assert r.status_code == 201, fact(request, r, created_status(r))
     expected = {**body, "currency": "EUR", "status": "draft"}
     assert isinstance(data, dict) and set(data) >= COLUMNS, fact(
         request, r, f"a JSON invoice with the keys {sorted(COLUMNS)}"
@@ -540,8 +759,18 @@ def test_create_with_currency(client):
     """POST /api/invoices keeps a given 3-letter currency."""
     request, r = post(client, {"customer": "Acme", "amount_cents": 990, "currency": "USD"})
     data = payload(r)
-    assert r.status_code == 201 and isinstance(data, dict), fact(request, r, "201 Created")
+    assert r.status_code == 201 and isinstance(data, dict), fact(request, r, created_status(r))
     assert data.get("currency") == "USD", fact(request, r, 'an invoice with "currency": "USD"')
+
+
+def created_status(response):
+    """What 201 expects, and for another success status how a view sets one."""
+    if 200 <= response.status_code < 300:
+        return (
+            "201 Created: a view sets the status as the second item of the tuple it returns, "
+            'return invoice.to_dict(), 201, {"Location": ...}'
+        )
+    return "201 Created"
 
 
 def location_path(location: str | None) -> str | None:
@@ -706,6 +935,33 @@ def test_rejects_bad_customer(client):
 
 
 @pytest.mark.task(2)
+def test_customer_up_to_200_characters(client):
+    """POST /api/invoices keeps a 200-character customer whole, and a 400 for a longer one names the limit."""  # noqa: E501
+    longest = "A" * STRING_LENGTHS["customer"]
+    request, r = post(client, {"customer": longest, "amount_cents": 1250})
+    data = payload(r)
+    assert r.status_code == 201 and isinstance(data, dict) and data.get("customer") == longest, (
+        fact(
+            request.replace(longest, "A" * 3 + "…"),
+            r,
+            "201 with the customer whole: 200 characters is what the column holds, "
+            "so refuse only a longer one (len(customer) > 200)",
+        )
+    )
+    body = {"customer": longest + "A", "amount_cents": 1250}
+    r = client.post("/api/invoices", json=body)
+    data = payload(r)
+    error = data.get("error") if isinstance(data, dict) else None
+    if r.status_code == 400:
+        assert isinstance(error, str) and "200" in error, fact(
+            "POST /api/invoices with a 201-character customer",
+            r,
+            '400 with an error that names the limit, such as {"error": "customer must be at '
+            'most 200 characters"}',
+        )
+
+
+@pytest.mark.task(2)
 def test_rejects_bad_amount(client):
     """POST /api/invoices answers 400 unless amount_cents is a positive integer (true is not)."""
     for amount in [None, 0, -500, "1250", 12.5, True]:
@@ -713,6 +969,19 @@ def test_rejects_bad_amount(client):
         if amount is None:
             del body["amount_cents"]
         assert_rejected(client, json.dumps(body), json=body)
+
+
+@pytest.mark.task(2)
+def test_accepts_one_cent(client):
+    """POST /api/invoices accepts the smallest positive amount, 1 cent."""
+    request, r = post(client, {"customer": "Acme", "amount_cents": 1})
+    data = payload(r)
+    assert r.status_code == 201 and isinstance(data, dict) and data.get("amount_cents") == 1, fact(
+        request,
+        r,
+        '201 with "amount_cents": 1: 1 is a positive integer (amount <= 0 is '
+        "the test for 400, not amount <= 1)",
+    )
 
 
 @pytest.mark.task(2)
@@ -777,6 +1046,20 @@ def test_init_db_creates_invoice_table(make_app):
     assert columns >= COLUMNS, (
         f"after flask init-db the table {table!r} has the columns {sorted(columns)}, "
         f"expected {sorted(COLUMNS)}"
+    )
+
+
+@pytest.mark.task(3)
+def test_init_db_table_is_named_invoice(make_app):
+    """`flask init-db` creates a table named `invoice`, as the task names it."""
+    app = make_app()
+    problem = init_db_problem(init_db(app))
+    assert problem is None, problem
+    found = tables(app)
+    assert "invoice" in found, (
+        f"after flask init-db the database has the tables {sorted(found)}, expected 'invoice': "
+        "leave out __tablename__ (Flask-SQLAlchemy names the table after the class Invoice) "
+        'or set __tablename__ = "invoice"'
     )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import click
@@ -146,6 +148,9 @@ timeout_option = click.option(
     show_default=True,
     help="Grade another copy: solutions, or any folder holding NN_slug lesson folders.",
 )
+@click.option(
+    "--all", "every", is_flag=True, help="Grade every lesson, in parallel, and print a table."
+)
 @click.pass_obj
 def check(
     state: State,
@@ -154,11 +159,18 @@ def check(
     as_json: bool,
     junit_xml: Path | None,
     target: str,
+    every: bool,
 ) -> None:
     """Grade LESSON (default: the first one not passed yet).
 
     Exit status: 0 all checks pass, 1 some fail, 2 could not grade.
     """
+    if every:
+        if lesson is not None:
+            raise click.UsageError("give a LESSON or --all, not both")
+        if junit_xml:
+            raise click.UsageError("--junit-xml takes one lesson; use it without --all")
+        _check_all(state, timeout, as_json, target)
     chosen = state.lesson(lesson)
     result = runner.run_checks(state.course, chosen, target=target, timeout=timeout)
     if target == "lessons":
@@ -169,6 +181,49 @@ def check(
     if result.status == "pass" and not as_json:
         _next_step(state, chosen)
     raise SystemExit(result.exit_code)
+
+
+def _check_all(state: State, timeout: float, as_json: bool, target: str) -> None:
+    """Grade every lesson at once (cpu_count at a time), then one table; exit with the worst."""
+    from flasklings import warm  # only check --all and watch need it
+
+    lessons = state.course.lessons
+    with warm.grader(state.course) as grade, ThreadPoolExecutor(os.cpu_count()) as pool:
+        results = list(pool.map(lambda x: grade(x, target=target, timeout=timeout), lessons))
+    if target == "lessons":
+        for result in results:
+            state.progress.record(result)
+    if as_json:
+        listed = [{"lesson": r.lesson.slug, **json.loads(report.results_json(r))} for r in results]
+        echo(json.dumps(listed, indent=2, ensure_ascii=False))
+    else:
+        _results_table(results)
+    raise SystemExit(max((result.exit_code for result in results), default=0))
+
+
+def _results_table(results: list[runner.CheckResult]) -> None:
+    width = max((len(r.lesson.title) for r in results), default=6)
+    echo(f"  #   {'lesson':<{width}}  checks  status")
+    for result in results:
+        passed = sum(t["status"] == "pass" for t in result.tests)
+        checks = f"{passed}/{len(result.tests)}" if result.tests else "—"
+        label = STATUS_LABEL[result.status]
+        if result.status == "fail":
+            label += f" (tasks {', '.join(map(str, _failing(result)))})"
+        elif result.status == "error":
+            label += ": " + next(iter((result.message or "").strip().splitlines()), "")
+        colour = "green" if result.status == "pass" else "red"
+        line = f"  {result.lesson.number:02d}  {result.lesson.title:<{width}}  {checks:>6}  "
+        echo(line + click.style(label, fg=colour))
+    passed = sum(r.status == "pass" for r in results)
+    echo(f"\n{passed} of {len(results)} lessons pass.")
+    if failed := [r for r in results if r.status != "pass"]:
+        n = f"{failed[0].lesson.number:02d}"
+        echo(f"`{command('check', n)}` shows what to fix in lesson {n}, task by task.")
+
+
+def _failing(result: runner.CheckResult) -> list[int]:
+    return [number for number, ok in result.task_status().items() if not ok]
 
 
 def _next_step(state: State, lesson: Lesson) -> None:
@@ -184,22 +239,32 @@ def _next_step(state: State, lesson: Lesson) -> None:
 @lesson_argument
 @timeout_option
 @click.option("--manual", is_flag=True, help="Re-check only when Enter is pressed.")
+@click.option(
+    "--cold", is_flag=True, help="Start a new Python for every check instead of a warm worker."
+)
 @click.pass_obj
-def watch(state: State, lesson: str | None, timeout: float, manual: bool) -> None:
+def watch(state: State, lesson: str | None, timeout: float, manual: bool, cold: bool) -> None:
     """Re-check LESSON on every save (and whenever Enter is pressed).
 
     Ctrl-C stops it, and so does the end of input (Ctrl-D), with exit status 0.
     """
-    from flasklings.watch import clear_screen, triggers
+    from flasklings import warm  # only watch and check --all need it
 
     chosen = state.lesson(lesson)
     folder = state.course.lesson_dir(chosen)
+    with warm.grader(state.course, warm=not cold) as grade:
+        _watch(state, chosen, folder, manual, lambda: grade(chosen, timeout=timeout))
+    echo("End of input: watch mode stopped.")
+
+
+def _watch(state: State, chosen: Lesson, folder: Path, manual: bool, grade) -> None:
+    from flasklings.watch import clear_screen, triggers
 
     def run(reason: str | None = None) -> None:
         clear_screen()
         if reason:
             echo(click.style(f"── {reason}: checking again ──\n", dim=True))
-        result = runner.run_checks(state.course, chosen, timeout=timeout)
+        result = grade()
         state.progress.record(result)
         echo(report.human(result))
         if result.status == "pass":
@@ -210,7 +275,6 @@ def watch(state: State, lesson: str | None, timeout: float, manual: bool) -> Non
     run()
     for reason in triggers([folder], manual):
         run(reason)
-    echo("End of input: watch mode stopped.")
 
 
 @main.command()

@@ -153,11 +153,14 @@ def import_fresh(folder: Path, name: str, root: Path):
             raise LearnerCodeError(
                 diagnose.exception(exc, folder, root, f"Importing {name}")
             ) from None
+        from flasklings import report  # only on this path: it imports the grader
+
         rel = diagnose.shown(folder, root)
+        reset = report.command("reset", folder.name[:2])
         raise LearnerCodeError(
             f"{rel}/{name.replace('.', '/')}.py (or the package folder {name}/) is missing. "
             "If you renamed or deleted it, rename it back, or restore the starter with "
-            "`flasklings reset` (your files are backed up first)."
+            f"`{reset}` (your files are backed up first)."
         ) from None
     except Exception as exc:
         raise LearnerCodeError(diagnose.exception(exc, folder, root, f"Importing {name}")) from None

@@ -74,9 +74,12 @@ def lesson_dir(request: pytest.FixtureRequest) -> Path:
     """The lesson folder being graded, e.g. lessons/03_blueprints."""
     folder = target_root(request.config) / lesson_slug(request.node.path)
     if not folder.is_dir():
+        from flasklings import report  # only on this path: it imports the grader
+
+        reset = report.command("reset", lesson_slug(request.node.path)[:2])
         raise learner.LearnerCodeError(
             f"{diagnose.shown(folder, request.config.rootpath)}/ is missing: "
-            "restore it with `flasklings reset` or `git checkout`."
+            f"restore the starter with `{reset}` (your files are backed up first)."
         )
     return folder
 
@@ -182,5 +185,26 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             entry["output"] = entry["output"][:MAX_OUTPUT]
             tests.append(entry)
     errors = session.config.stash.get(_collect_errors_key, [])
+    notes = _notes(session, tests)
     with open(path, "w", encoding="utf-8") as handle:
-        json.dump({"tests": tests, "collect_errors": errors}, handle, indent=1)
+        json.dump({"tests": tests, "collect_errors": errors, "notes": notes}, handle, indent=1)
+
+
+def _notes(session: pytest.Session, tests: list[dict]) -> dict:
+    """What the learner's code and the failures say beyond each check's message: advice
+    from reading the code, and a known mistake the failures match. Not when stopping at the
+    first failure (mutation scoring): nobody reads it there, and a partial run matches
+    nothing."""
+    if not session.items or all(t["status"] == "pass" for t in tests):
+        return {}
+    if session.config.getoption("maxfail", 0):
+        return {}
+    from flasklings import advice, recognise
+
+    slug = lesson_slug(session.items[0].path)
+    root = session.config.rootpath
+    folder = target_root(session.config) / slug
+    return {
+        "advice": advice.find(folder, root),
+        "known": recognise.match(root / "tests" / "mutants" / slug, tests),
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from flasklings import causes
 from flasklings.course import CourseError
 from flasklings.runner import CheckResult
 
@@ -60,10 +62,27 @@ def _without_uv_entry(path: str) -> str:
 def human(result: CheckResult) -> str:
     lesson = result.lesson
     lines = [click.style(f"Lesson {lesson.number:02d} · {lesson.title}", bold=True), ""]
+    notes = getattr(result, "notes", None) or {}
+    findings = notes.get("advice") or []
     if result.status == "error":
         lines.append(click.style(f"{FAIL} Could not grade lesson {lesson.slug}:", fg="red"))
         lines.append(textwrap.indent(result.message or "", "  "))
+        for finding in findings:
+            lines.extend(_finding(finding, "  "))
         return "\n".join(lines)
+    found = causes.group(result.tests)
+    placed = _place(findings, found, result.tests)
+    stopped = {id(t): n for n, cause in enumerate(found, 1) for t in cause.tests}
+    for finding in placed.get(None, []):
+        lines.extend([*_finding(finding, ""), ""])
+    for n, cause in enumerate(found, 1):
+        label = f"Problem {n}" if len(found) > 1 else "One problem"
+        count = len(cause.tests)
+        lines.append(click.style(f"{FAIL} {label}: this stops {count} checks", fg="red", bold=True))
+        lines.append(textwrap.indent(cause.message, "    "))
+        for finding in placed.get(id(cause), []):
+            lines.extend(_finding(finding, "    "))
+        lines.append("")
     by_task: dict[int, list[dict]] = {}
     for test in result.tests:
         by_task.setdefault(test["task"], []).append(test)
@@ -74,17 +93,73 @@ def human(result: CheckResult) -> str:
             if test["status"] == "pass":
                 lines.append(click.style(f"  {PASS} ", fg="green") + test["doc"])
                 continue
+            if id(test) in stopped:
+                n = stopped[id(test)]
+                which = f"problem {n}" if len(found) > 1 else "the problem"
+                lines.append(click.style(f"  {FAIL} ", fg="red") + f"{test['doc']} ({which} above)")
+                continue
             lines.append(click.style(f"  {FAIL} ", fg="red") + test["doc"])
             lines.append(textwrap.indent(test["message"] or "", "      "))
+            for finding in placed.get(id(test), []):
+                lines.extend(_finding(finding, "      "))
             if test["output"].strip():
                 printed = textwrap.shorten(test["output"].strip(), 200, placeholder=" …")
                 lines.append(f"      Your code printed: {printed}")
         lines.append("")
-    lines.append(summary(result))
+    # Reading the code is more specific than a resemblance of failures: it goes first.
+    if (known := notes.get("known")) and not any(placed.values()):
+        lines.append(_known(result, known))
+    lines.append(summary(result, _broken_task(placed, found, result)))
     return "\n".join(lines)
 
 
-def summary(result: CheckResult) -> str:
+def _place(findings: list[dict], found: list, tests: list[dict]) -> dict:
+    """Where each finding is shown: under the cause or the check whose message its anchor
+    matches (keyed by id), or at the top (key None) when it matches none."""
+    placed: dict = {}
+    failed = [t for t in tests if t["status"] != "pass" and t["message"]]
+    for finding in findings:
+        anchor = finding.get("anchor")
+        key = None
+        if anchor:
+            pattern = re.compile(anchor)
+            match = next((c for c in found if pattern.search(c.message)), None)
+            match = match or next((t for t in failed if pattern.search(t["message"])), None)
+            if match is None and not finding.get("always", True):
+                continue  # it explains no failure, and may describe correct code
+            key = id(match) if match is not None else None
+        placed.setdefault(key, []).append(finding)
+    return placed
+
+
+def _finding(finding: dict, indent: str) -> list[str]:
+    look = click.style("→ Look at ", fg="yellow") + finding["where"].split("\n")[0]
+    code = finding["where"].split("\n")[1:]
+    text = textwrap.fill(finding["text"], 96, initial_indent="  ", subsequent_indent="  ")
+    return [textwrap.indent("\n".join([look, *code, text]), indent)]
+
+
+def _known(result: CheckResult, known: dict) -> str:
+    lesson = f"{result.lesson.number:02d}"
+    line = f"This looks like a known mistake: {known['mistake']}."
+    if known.get("task"):
+        hint = command("hint", lesson, known["task"])
+        line += f"\nThe hints of Task {known['task']} lead to the fix: `{hint}`."
+    return click.style(line, fg="yellow") + "\n"
+
+
+def _broken_task(placed: dict, found: list, result: CheckResult) -> int | None:
+    """The task whose code broke: where the first explained failure is, else the first
+    cause's task, else None (the first failing task)."""
+    by_id = {id(c): c.task for c in found} | {id(t): t["task"] for t in result.tests}
+    for key in placed:
+        if key is not None and by_id.get(key):
+            return by_id[key]
+    return found[0].task if found else None
+
+
+def summary(result: CheckResult, task: int | None = None) -> str:
+    """The closing line; `task` is the one to ask a hint for (default: the first failing)."""
     lesson = result.lesson
     passed = sum(t["status"] == "pass" for t in result.tests)
     total = len(result.tests)
@@ -92,10 +167,11 @@ def summary(result: CheckResult) -> str:
         done = f"All {total} checks pass: lesson {lesson.number:02d} is done."
         return click.style(done, fg="green")
     failing = [n for n, ok in result.task_status().items() if not ok]
+    task = task if task in {t.number for t in lesson.tasks} else failing[0]
     return (
         f"{passed} of {total} checks pass. "
-        f"Stuck? `{command('hint', f'{lesson.number:02d}', failing[0])}` shows a hint for Task "
-        f"{failing[0]}."
+        f"Stuck? `{command('hint', f'{lesson.number:02d}', task)}` shows a hint for Task "
+        f"{task}."
     )
 
 

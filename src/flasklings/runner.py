@@ -9,8 +9,10 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from flasklings import diagnose, workspace
 from flasklings.course import Course, Lesson
@@ -25,6 +27,7 @@ class CheckResult:
     status: str  # "pass", "fail" or "error" (could not grade)
     message: str | None = None  # why it could not grade
     tests: list[dict] = field(default_factory=list)
+    notes: dict = field(default_factory=dict)  # advice, known mistake: for report.human only
 
     @property
     def exit_code(self) -> int:
@@ -54,6 +57,7 @@ def run_checks(
     target: str | Path = "lessons",
     timeout: float = DEFAULT_TIMEOUT,
     exitfirst: bool = False,  # stop at the first failing check (mutation scoring needs no more)
+    launch: Launcher | None = None,  # how pytest is started: run_pytest, or warm.WarmWorker
 ) -> CheckResult:
     folder = Path(target) if Path(target).is_absolute() else course.root / target
     folder = folder / lesson.slug
@@ -61,8 +65,8 @@ def run_checks(
         return CheckResult(lesson, "error", problem)
     with tempfile.TemporaryDirectory(prefix="flasklings-") as tmp:
         report = Path(tmp) / "report.json"
-        command = [
-            sys.executable, "-m", "pytest", str(course.checker(lesson)),
+        args = [
+            str(course.checker(lesson)),
             "-p", "flasklings.plugin", "-p", "no:cacheprovider", "-p", "no:faulthandler",
             "-p", "no:unraisableexception",  # its gc.collect() at exit costs 0.1 s
             "-o", "addopts=", "--strict-markers", "--assert=plain", "-q", "--no-header",
@@ -71,6 +75,8 @@ def run_checks(
             f"--flasklings-deadline={max(timeout - 1.0, timeout * 0.8)}",
             *(["-x"] if exitfirst else []),
         ]  # fmt: skip
+        from flasklings.report import COMMAND_VARIABLE, command_prefix  # it imports this module
+
         env = {
             **os.environ,
             "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",  # load only the plugins grading needs
@@ -78,6 +84,8 @@ def run_checks(
             # converts to local time instead of UTC is caught on every machine, not only
             # on those set to a zone other than UTC.
             "TZ": GRADING_TZ,
+            # Messages printed inside pytest name commands the way this learner runs them.
+            COMMAND_VARIABLE: command_prefix(),
         }
         # Let the libraries' bytecode be cached, or every check compiles Flask and SQLAlchemy
         # afresh. The learner's folder stays clean: the plugin stops bytecode writes before
@@ -89,17 +97,11 @@ def run_checks(
         workdir = Path(tmp) / "cwd"
         workdir.mkdir()
         with open(Path(tmp) / "output.txt", "w+", encoding="utf-8", errors="replace") as out:
-            process = subprocess.Popen(
-                command, cwd=workdir, env=env, stdin=subprocess.DEVNULL,
-                stdout=out, stderr=subprocess.STDOUT, text=True,
-                start_new_session=True,  # its own process group: ended as a whole below
-            )  # fmt: skip
             try:
-                process.wait(timeout=timeout)
+                returncode = (launch or run_pytest)(args, env, workdir, out, timeout)
                 timed_out = False
             except subprocess.TimeoutExpired:
                 timed_out = True
-            _end_group(process)  # nothing the checks started outlives them
             out.seek(0)
             output = out.read()
         if timed_out:
@@ -107,9 +109,27 @@ def run_checks(
             dump = stack.read_text(errors="replace") if stack.exists() else ""
             return CheckResult(lesson, "error", _timeout_message(course, folder, timeout, dump))
         if not report.exists():
-            return CheckResult(lesson, "error", _broken_message(process.returncode, output))
+            return CheckResult(lesson, "error", _broken_message(returncode, output))
         data = json.loads(report.read_text(encoding="utf-8"))
-    return _interpret(lesson, data, process.returncode, output)
+    return _interpret(lesson, data, returncode, output)
+
+
+# run_pytest(args, env, cwd, out, timeout) -> exit status; TimeoutExpired once it is stopped.
+Launcher = Callable[[list[str], dict[str, str], Path, IO[str], float], int]
+
+
+def run_pytest(args: list[str], env: dict, cwd: Path, out: IO[str], timeout: float) -> int:
+    """Cold: `python -m pytest ARGS` in a new interpreter, its output written to `out`."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest", *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+        stdout=out, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,  # its own process group: ended as a whole below
+    )  # fmt: skip
+    try:
+        process.wait(timeout=timeout)
+    finally:
+        _end_group(process)  # nothing the checks started outlives them
+    return process.returncode
 
 
 def _end_group(process: subprocess.Popen) -> None:
@@ -123,7 +143,9 @@ def _precheck(course: Course, lesson: Lesson, folder: Path) -> str | None:
     """Problems that need no pytest run: missing files and code that does not parse."""
     if not course.checker(lesson).is_file():
         return f"The checker {course.checker(lesson)} is missing: the course is incomplete."
-    reset = f"`flasklings reset {lesson.number:02d}` (your current files are backed up first)"
+    from flasklings import report  # report imports this module
+
+    reset = f"`{report.command('reset', f'{lesson.number:02d}')}` (your files are backed up first)"
     if not folder.is_dir():
         shown = diagnose.shown(folder, course.root)
         return f"{shown}/ is missing. Restore the starter with {reset}."
@@ -179,8 +201,9 @@ def _interpret(lesson: Lesson, data: dict, returncode: int, output: str) -> Chec
         )
     if not tests:
         return CheckResult(lesson, "error", _broken_message(returncode, output), tests)
+    notes = data.get("notes") or {}  # written by the plugin: advice, a known mistake
     for test in tests:
         if test["learner_error"]:
-            return CheckResult(lesson, "error", test["message"], tests)
+            return CheckResult(lesson, "error", test["message"], tests, notes)
     status = "pass" if all(t["status"] == "pass" for t in tests) else "fail"
-    return CheckResult(lesson, status, None, tests)
+    return CheckResult(lesson, status, None, tests, notes if status == "fail" else {})

@@ -2,6 +2,8 @@
 
 `built_site` builds the course site once per test session (`mkdocs build --strict`, into a
 temporary folder) for tests/course/test_site.py and tests/course/test_browser.py.
+`mutant_results` grades every lesson's mutants once per session, for test_grading.py (each is
+caught) and test_messages.py (each lesson's signatures.json is their real results).
 """
 
 from __future__ import annotations
@@ -11,12 +13,39 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def mutant_results(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """{"NN_slug/name": CheckResult} for every mutant, as many graded at a time as cores.
+
+    Lessons with a signatures.json are graded in full (the recogniser needs every failing
+    check); the others only to their first failing check, which is all "caught" needs.
+    """
+    from flasklings import course, mutants, recognise, runner
+
+    course_ = course.load(ROOT)
+
+    def grade(lesson, mutant):
+        target = tmp_path_factory.mktemp(mutant.name)
+        mutants.apply(mutant, ROOT / "solutions" / lesson.slug, target / lesson.slug)
+        signed = (ROOT / "tests/mutants" / lesson.slug / recognise.SIGNATURES).exists()
+        return runner.run_checks(course_, lesson, target, exitfirst=not signed)
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        futures = {
+            f"{lesson.slug}/{mutant.name}": pool.submit(grade, lesson, mutant)
+            for lesson in course_.lessons
+            for mutant in mutants.load(ROOT / "tests/mutants" / lesson.slug / "mutants.toml")
+        }
+        return {key: future.result() for key, future in futures.items()}
 
 
 @dataclass(frozen=True)

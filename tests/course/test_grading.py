@@ -6,8 +6,6 @@ Each grading goes through the real grader (a pytest subprocess), as `flasklings 
 from __future__ import annotations
 
 import hashlib
-import os
-from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 
@@ -69,22 +67,7 @@ def test_grading_never_changes_the_lesson_folder(slug: str):
     assert unchanged, f"checking {slug} wrote into lessons/"
 
 
-@pytest.fixture(scope="module")
-def mutant_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, runner.CheckResult]:
-    """Every mutant graded once, as many at a time as there are cores (each is a subprocess)."""
-
-    def grade(slug: str, mutant: mutants.Mutant) -> runner.CheckResult:
-        target = tmp_path_factory.mktemp(mutant.name)
-        mutants.apply(mutant, ROOT / "solutions" / slug, target / slug)
-        # Caught or not is all this needs: stop at the first failing check.
-        return runner.run_checks(COURSE, LESSONS[slug], target, exitfirst=True)
-
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        futures = {f"{s}-{m.name}": pool.submit(grade, s, m) for s, m in MUTANTS}
-        return {key: future.result() for key, future in futures.items()}
-
-
 @pytest.mark.parametrize(("slug", "mutant"), MUTANTS, ids=[f"{s}-{m.name}" for s, m in MUTANTS])
 def test_mutant_is_caught(slug: str, mutant: mutants.Mutant, mutant_results: dict):
-    result = mutant_results[f"{slug}-{mutant.name}"]
+    result = mutant_results[f"{slug}/{mutant.name}"]
     assert result.status != "pass", f"no check catches mutant {mutant.name}: {mutant.mistake}"

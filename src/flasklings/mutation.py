@@ -1,0 +1,142 @@
+"""Automatic mutation score of each lesson's checker (maintainers only).
+
+    python -m flasklings.mutation [LESSON ...] [--jobs N] [--list]
+
+Every automatic mutant of solutions/NN_slug/ (see `flasklings.mutator`) is graded by the real
+grader, in a temporary copy, as `flasklings check` would grade it. A mutant is killed when the
+grade is not "pass". Mutants that behave exactly like the solution are listed, each with a
+reason, in tests/mutants/NN_slug/equivalent.toml and are not graded.
+score = killed / (generated - equivalent); a lesson below THRESHOLD fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+import tomllib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flasklings import course as course_mod
+from flasklings import mutator, runner, warm, workspace
+from flasklings.course import Course, Lesson
+
+THRESHOLD = 95.0
+
+
+@dataclass
+class Score:
+    lesson: Lesson
+    generated: int = 0
+    equivalent: int = 0
+    killed: int = 0
+    survivors: list[mutator.Mutation] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def percent(self) -> float:
+        graded = self.generated - self.equivalent
+        return 100.0 * self.killed / graded if graded else 100.0
+
+    def summary(self) -> str:
+        return (
+            f"{self.lesson.slug}: {self.generated} mutants, {self.killed} killed, "
+            f"{len(self.survivors)} survived, {self.equivalent} equivalent → "
+            f"score {self.percent:.1f}% ({self.seconds:.0f} s)"
+        )
+
+
+def lesson_mutations(course: Course, lesson: Lesson) -> list[mutator.Mutation]:
+    """Every automatic mutant of the lesson's reference solution, file by file."""
+    folder = course.lesson_dir(lesson, "solutions")
+    found = []
+    for name in workspace.files(folder):
+        if name.endswith(".py"):
+            found.extend(mutator.mutations((folder / name).read_text(encoding="utf-8"), name))
+    return found
+
+
+def equivalents_file(course: Course, lesson: Lesson) -> Path:
+    return course.root / "tests" / "mutants" / lesson.slug / "equivalent.toml"
+
+
+def load_equivalents(path: Path) -> dict[str, str]:
+    """Mutant id -> why it behaves exactly like the solution."""
+    if not path.is_file():
+        return {}
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {entry["id"]: entry.get("reason", "") for entry in data.get("equivalent", [])}
+
+
+def grade(
+    course: Course, lesson: Lesson, mutation: mutator.Mutation | None, checks: warm.Grade
+) -> runner.CheckResult:
+    """The grader's result for the solution with one mutation made (None: as it is)."""
+    solution = course.lesson_dir(lesson, "solutions")
+    with tempfile.TemporaryDirectory(prefix="flasklings-mutant-") as tmp:
+        copy = Path(tmp) / lesson.slug
+        shutil.copytree(solution, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        if mutation is not None:
+            path = copy / mutation.file
+            path.write_text(mutation.apply(path.read_text(encoding="utf-8")), encoding="utf-8")
+        return checks(lesson, target=tmp, exitfirst=True)
+
+
+def score(course: Course, lesson: Lesson, jobs: int, warm_start: bool = True) -> Score:
+    """Grade every non-equivalent mutant, `jobs` at a time, as `flasklings check --all` does:
+    each in its own pytest process, forked from a warm worker (or started cold)."""
+    started = time.monotonic()
+    result = Score(lesson)
+    equivalent = load_equivalents(equivalents_file(course, lesson))
+    mutations = lesson_mutations(course, lesson)
+    to_grade = [m for m in mutations if m.id not in equivalent]
+    result.generated, result.equivalent = len(mutations), len(mutations) - len(to_grade)
+    with warm.grader(course, warm=warm_start) as checks, ThreadPoolExecutor(jobs) as pool:
+        if (baseline := grade(course, lesson, None, checks)).status != "pass":
+            detail = baseline.message or "some checks fail"
+            raise SystemExit(f"solutions/{lesson.slug} does not pass, nothing to score:\n{detail}")
+        statuses = pool.map(lambda m: grade(course, lesson, m, checks), to_grade)
+        for mutation, graded in zip(to_grade, statuses, strict=True):
+            if graded.status == "pass":
+                result.survivors.append(mutation)
+            else:
+                result.killed += 1
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m flasklings.mutation", description=__doc__)
+    parser.add_argument("lessons", nargs="*", metavar="LESSON", help="default: every lesson")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="graded at once")
+    parser.add_argument("--list", action="store_true", help="list the mutants, grade nothing")
+    parser.add_argument("--cold", action="store_true", help="a new Python for every grade")
+    args = parser.parse_args(argv)
+    course = course_mod.load(course_mod.find_root())
+    try:
+        lessons = [course.find(ref) for ref in args.lessons] or list(course.lessons)
+    except LookupError as exc:
+        parser.error(str(exc))
+    failed = False
+    for lesson in lessons:
+        if args.list:
+            equivalent = load_equivalents(equivalents_file(course, lesson))
+            for mutation in lesson_mutations(course, lesson):
+                mark = "  (equivalent)" if mutation.id in equivalent else ""
+                print(f"{mutation.id}  {mutation}{mark}")
+            continue
+        result = score(course, lesson, max(1, args.jobs), warm_start=not args.cold)
+        print(result.summary(), flush=True)
+        for mutation in result.survivors:
+            print(f"  survived {mutation.id}\n    {mutation}")
+        failed |= result.percent < THRESHOLD
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

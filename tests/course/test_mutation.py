@@ -1,0 +1,150 @@
+"""Invariant 12: the automatic mutation score of every lesson's checker.
+
+The unit tests pin what each operator of `flasklings.mutator` makes. The `mutation`-marked test
+grades every automatic mutant through the real grader, which takes minutes.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from flasklings import course, mutation, mutator
+
+ROOT = Path(__file__).resolve().parents[2]
+COURSE = course.load(ROOT)
+LESSONS = {lesson.slug: lesson for lesson in COURSE.lessons}
+
+SOURCE = textwrap.dedent('''\
+    """Module docstring: never mutated."""
+
+    # A comment with "text", 1 + 2 and `not x`: never mutated.
+    LIMIT = 3
+
+
+    @decorate("arg", flag=True)
+    def check(value, items):
+        """Function docstring: never mutated."""
+        if value > LIMIT and not items:
+            total = value + 1  # why one more
+            return total, 400
+        while value in items:
+            value -= 1
+        return {"key": f"got {value}", "todo": "TODO: never mutated"}
+''')
+
+
+@pytest.fixture(scope="module")
+def made() -> list[mutator.Mutation]:
+    return mutator.mutations(SOURCE, "tiny.py")
+
+
+def changes(made: list[mutator.Mutation], operator: str) -> set[tuple[str, str]]:
+    return {(m.before, m.after) for m in made if m.operator == operator}
+
+
+@pytest.mark.parametrize(
+    ("operator", "before", "after"),
+    [
+        ("arithmetic", "total = value + 1", "total = value - 1"),
+        ("arithmetic", "value -= 1", "value += 1"),
+        ("comparison", "if value > LIMIT and not items:", "if value >= LIMIT and not items:"),
+        ("comparison", "while value in items:", "while value not in items:"),
+        ("boolean", "if value > LIMIT and not items:", "if value > LIMIT or not items:"),
+        ("unary", "if value > LIMIT and not items:", "if value > LIMIT and items:"),
+        ("negate", "if value > LIMIT and not items:", "if not (value > LIMIT and not items):"),
+        ("constant", "LIMIT = 3", "LIMIT = 4"),
+        ("constant", '@decorate("arg", flag=True)', '@decorate("arg", flag=False)'),
+        ("string", '@decorate("arg", flag=True)', '@decorate("XXargXX", flag=True)'),
+        (
+            "string",
+            'return {"key": f"got {value}", "todo": "TODO: never mutated"}',
+            'return {"XXkeyXX": f"got {value}", "todo": "TODO: never mutated"}',
+        ),
+        (
+            "string",
+            'return {"key": f"got {value}", "todo": "TODO: never mutated"}',
+            'return {"key": f"", "todo": "TODO: never mutated"}',
+        ),
+        ("keyword", '@decorate("arg", flag=True)', '@decorate("arg")'),
+        ("decorator", '@decorate("arg", flag=True)', ""),
+        ("decorator-args", '@decorate("arg", flag=True)', "@decorate()"),
+        ("statement", "total = value + 1", "pass"),
+        ("return", "return total, 400", "return None"),
+        ("return", "return total, 400", "return 400, total"),
+        ("return", "return total, 400", "return total,"),
+        (
+            "dict-entry",
+            'return {"key": f"got {value}", "todo": "TODO: never mutated"}',
+            'return {"todo": "TODO: never mutated"}',
+        ),
+    ],
+)
+def test_operator_makes_the_expected_mutant(made, operator: str, before: str, after: str):
+    assert (before, after) in changes(made, operator)
+
+
+def test_while_test_is_not_negated_twice(made):
+    """`in` → `not in` already negates it; `not (value in items)` would be the same mutant."""
+    assert not any(m.before == "while value in items:" for m in made if m.operator == "negate")
+
+
+def test_mutants_compile_differ_and_keep_the_rest_of_the_text(made):
+    kept = [line for line in SOURCE.splitlines() if line.lstrip().startswith("#")]
+    kept += ["# why one more", '"""Module docstring: never mutated."""']
+    for m in made:
+        text = m.apply(SOURCE)
+        compile(text, m.file, "exec")
+        assert text != SOURCE
+        assert all(piece in text for piece in kept), m
+    assert len({m.apply(SOURCE) for m in made}) == len(made)
+
+
+def test_docstrings_comments_and_todo_text_are_not_mutated(made):
+    for m in made:
+        assert "never mutated" not in m.replacement, m
+        assert "docstring" not in m.before.lower(), m
+
+
+def test_ids_are_unique_and_survive_moved_lines_and_edited_comments(made):
+    ids = [m.id for m in made]
+    assert len(set(ids)) == len(ids)
+    assert all(i.startswith("tiny.py@") for i in ids)
+    moved = "# a new first comment\n\n" + SOURCE.replace("# why one more", "# reworded")
+    assert [m.id for m in mutator.mutations(moved, "tiny.py")] == ids
+
+
+def test_repeated_snippets_get_numbered_ids():
+    made = mutator.mutations("def f(x):\n    return x\n\n\ndef g(x):\n    return x\n", "r.py")
+    returns = [m.id for m in made if m.operator == "return"]
+    assert len(returns) == 2 and returns[1] == returns[0] + "#2"
+
+
+@pytest.mark.parametrize("slug", LESSONS)
+def test_equivalent_entries_match_a_mutant_and_give_a_reason(slug: str):
+    lesson = LESSONS[slug]
+    equivalent = mutation.load_equivalents(mutation.equivalents_file(COURSE, lesson))
+    ids = {m.id for m in mutation.lesson_mutations(COURSE, lesson)}
+    stale = sorted(set(equivalent) - ids)
+    assert not stale, f"{slug}: equivalent.toml lists mutants that no longer exist: {stale}"
+    unexplained = sorted(i for i, reason in equivalent.items() if not reason.strip())
+    assert not unexplained, f"{slug}: equivalent mutants without a reason: {unexplained}"
+
+
+def test_list_prints_every_mutant_with_its_id(capsys: pytest.CaptureFixture[str], monkeypatch):
+    monkeypatch.chdir(ROOT)
+    lesson = COURSE.lessons[0]
+    assert mutation.main([lesson.slug, "--list"]) == 0
+    printed = capsys.readouterr().out
+    assert all(m.id in printed for m in mutation.lesson_mutations(COURSE, lesson))
+
+
+@pytest.mark.mutation
+@pytest.mark.parametrize("slug", LESSONS)
+def test_mutation_score(slug: str):
+    result = mutation.score(COURSE, LESSONS[slug], jobs=os.cpu_count() or 2)
+    survivors = "\n".join(f"  {m.id}  {m}" for m in result.survivors)
+    assert result.percent >= mutation.THRESHOLD, f"{result.summary()}\nsurvivors:\n{survivors}"

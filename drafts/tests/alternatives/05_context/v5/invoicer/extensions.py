@@ -1,0 +1,12 @@
+"""Lesson 5 alternative (v5): lesson 3's bare extension, unchanged."""
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    """The declarative base every model inherits from (through db.Model)."""
+
+
+# No app here: create_app() calls db.init_app(app) for every app it builds.
+db = SQLAlchemy(model_class=Base)

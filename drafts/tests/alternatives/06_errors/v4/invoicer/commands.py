@@ -1,0 +1,28 @@
+"""Lesson 6 alternative (v4): the solution's CLI commands, unchanged."""
+
+import click
+from flask.cli import with_appcontext
+
+from . import models  # noqa: F401 - create_all() only creates the tables of imported models
+from .audit import all_events
+from .extensions import db
+
+
+@click.command("init-db")
+@with_appcontext  # also under app.test_cli_runner(), which pushes no context for add_command
+def init_db_command():
+    """Create the database tables that do not exist yet."""
+    db.create_all()
+    click.echo("Initialized the database.")
+
+
+@click.command("audit-report")
+@with_appcontext  # g and current_app work in here, and teardown closes the connection
+def audit_report_command():
+    """Print the audit log, oldest event first."""
+    events = all_events()
+    if not events:
+        click.echo("The audit log is empty.")
+    for event in events:
+        detail = f" ({event['detail']})" if event["detail"] else ""
+        click.echo(f"#{event['id']} {event['event']} invoice {event['invoice_id']}{detail}")

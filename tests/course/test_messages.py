@@ -43,9 +43,11 @@ IDS = [f"{slug}-{m.name}" for slug, m, _ in MISTAKES]
 
 def grade_all(jobs: dict[str, tuple[str, Path]]) -> dict[str, runner.CheckResult]:
     """Grade every (slug, folder holding slug/) at once, as many at a time as cores."""
+    # A generous timeout: these tests judge what a message says, and a busy machine must not
+    # turn a mistake's real message into "the checks did not finish".
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         futures = {
-            key: pool.submit(runner.run_checks, COURSE, LESSONS[slug], folder)
+            key: pool.submit(runner.run_checks, COURSE, LESSONS[slug], folder, timeout=300)
             for key, (slug, folder) in jobs.items()
         }
         return {key: future.result() for key, future in futures.items()}

@@ -9,7 +9,9 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -76,3 +78,57 @@ def test_relative_paths_are_written_outside_the_course(solved: Path):
     runner.run_checks(COURSE, HELLO, solved, timeout=60)
     assert not (ROOT / name).exists(), f"grading wrote {name} into the course folder"
     assert not (solved / name).exists()
+
+
+# --- lesson 8: the checks start real Gunicorn servers -----------------------------------------
+
+DEPLOY = COURSE.find("08")
+
+
+def processes_marked(marker: str) -> list[str]:
+    """Command lines of the processes whose command line or environment holds `marker`
+    (Gunicorn's workers are forks of its master: same arguments, same environment)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            command = (proc / "cmdline").read_bytes()
+            environment = (proc / "environ").read_bytes()
+        except OSError:  # gone, or not ours
+            continue
+        if marker.encode() in command or marker.encode() in environment:
+            found.append(command.replace(b"\0", b" ").decode(errors="replace"))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="lists processes through /proc (Linux)")
+@pytest.mark.parametrize("how", ["finished", "timed-out"])
+def test_no_gunicorn_outlives_the_deploy_check(tmp_path: Path, how: str):
+    """Every Gunicorn the lesson 8 checks start is gone afterwards, also when the grader's
+    timeout kills the checks while Gunicorn runs (its groups are outside pytest's)."""
+    lesson = tmp_path / DEPLOY.slug
+    shutil.copytree(ROOT / "solutions" / DEPLOY.slug, lesson)
+    timeout = 60.0
+    if how == "timed-out":  # every request hangs: the grader's timeout ends the checks
+        health = lesson / "invoicer" / "health.py"
+        health.write_text(
+            health.read_text().replace('    return {"status": "ok"}', "    time.sleep(600)")
+            + "\nimport time\n"
+        )
+        timeout = 15.0  # shorter than the checker's wait for Gunicorn's first answer
+    marker = str(lesson)
+    seen: set[str] = set()
+    with ThreadPoolExecutor(1) as pool:
+        grading = pool.submit(runner.run_checks, COURSE, DEPLOY, tmp_path, timeout=timeout)
+        while not grading.done():
+            seen.update(p for p in processes_marked(marker) if "gunicorn" in p)
+            time.sleep(0.05)
+        result = grading.result()
+    expected = "pass" if how == "finished" else "error"
+    assert result.status == expected, f"{how}: {result.status}\n{result.failures()}"
+    assert seen, "no Gunicorn was seen running during the check: the test proved nothing"
+    deadline = time.monotonic() + 10  # the watchdog kills the groups once pytest is gone
+    while (left := processes_marked(marker)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not left, f"left running after the check ({how}): {left}"

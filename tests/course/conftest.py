@@ -23,8 +23,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
-def mutant_results(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """{"NN_slug/name": CheckResult} for every mutant, as many graded at a time as cores.
+def mutant_results(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> dict:
+    """{"NN_slug/name": CheckResult} for every mutant of the lessons the selected tests ask
+    about (`-k 08` grades lesson 8's only), as many graded at a time as cores.
 
     Lessons with a signatures.json are graded in full (the recogniser needs every failing
     check); the others only to their first failing check, which is all "caught" needs.
@@ -32,6 +35,12 @@ def mutant_results(tmp_path_factory: pytest.TempPathFactory) -> dict:
     from flasklings import course, mutants, recognise, runner
 
     course_ = course.load(ROOT)
+    wanted = {
+        item.callspec.params["slug"]
+        for item in request.session.items
+        if "mutant_results" in getattr(item, "fixturenames", ())
+        and "slug" in getattr(getattr(item, "callspec", None), "params", {})
+    }
 
     def grade(lesson, mutant):
         target = tmp_path_factory.mktemp(mutant.name)
@@ -43,6 +52,7 @@ def mutant_results(tmp_path_factory: pytest.TempPathFactory) -> dict:
         futures = {
             f"{lesson.slug}/{mutant.name}": pool.submit(grade, lesson, mutant)
             for lesson in course_.lessons
+            if lesson.slug in wanted
             for mutant in mutants.load(ROOT / "tests/mutants" / lesson.slug / "mutants.toml")
         }
         return {key: future.result() for key, future in futures.items()}

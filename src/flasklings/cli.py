@@ -128,8 +128,8 @@ timeout_option = click.option(
     "--timeout",
     type=click.FloatRange(min=1),
     default=runner.DEFAULT_TIMEOUT,
-    show_default=True,
-    help="Seconds before a check that hangs is stopped.",
+    help="Seconds before a check that hangs is stopped (default: the lesson's `timeout` in "
+    "course.toml, else 30).",
 )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 COURSE_FILE = "course.toml"
+DEFAULT_TIMEOUT = 30.0  # seconds a lesson's checks may take, unless its `timeout` says more
 
 
 class CourseError(Exception):
@@ -28,6 +29,15 @@ class Lesson:
     minutes: int
     objectives: tuple[str, ...]
     tasks: tuple[Task, ...]
+    timeout: float = DEFAULT_TIMEOUT  # seconds before the grader stops the checks
+    # The files and folders the learner writes, relative to the lesson folder; empty: all
+    # of them. The automatic mutation score mutates only these.
+    learner_files: tuple[str, ...] = ()
+
+    def writes(self, name: str) -> bool:
+        """Whether the learner writes this file (a path inside the lesson folder, with /)."""
+        mine = [entry.strip("/") for entry in self.learner_files]
+        return not mine or any(name == entry or name.startswith(entry + "/") for entry in mine)
 
     @property
     def name(self) -> str:
@@ -122,6 +132,8 @@ def load(root: Path) -> Course:
                 minutes=int(entry["minutes"]),
                 objectives=tuple(entry.get("objectives", ())),
                 tasks=tasks,
+                timeout=_timeout(entry),
+                learner_files=tuple(entry.get("learner_files", ())),
             )
         )
     planned = tuple(
@@ -134,6 +146,15 @@ def load(root: Path) -> Course:
         lessons=tuple(lessons),
         planned=planned,
     )
+
+
+def _timeout(entry: dict) -> float:
+    value = entry.get("timeout", DEFAULT_TIMEOUT)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 1:
+        raise CourseError(
+            f"lesson {entry['slug']}: timeout = {value!r}, expected a number of seconds >= 1"
+        )
+    return float(value)
 
 
 def find_root(start: Path | None = None) -> Path:

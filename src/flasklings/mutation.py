@@ -3,9 +3,11 @@
     python -m flasklings.mutation [LESSON ...] [--jobs N] [--list]
 
 Every automatic mutant of solutions/NN_slug/ (see `flasklings.mutator`) is graded by the real
-grader, in a temporary copy, as `flasklings check` would grade it. A mutant is killed when the
-grade is not "pass". Mutants that behave exactly like the solution are listed, each with a
-reason, in tests/mutants/NN_slug/equivalent.toml and are not graded.
+grader, in a temporary copy, as `flasklings check` would grade it; where course.toml lists the
+lesson's `learner_files`, only those are mutated (lesson 9: the learner's tests/, never the
+service they test). A mutant is killed when the grade is not "pass". Mutants that behave
+exactly like the solution are listed, each with a reason, in
+tests/mutants/NN_slug/equivalent.toml and are not graded.
 score = killed / (generated - equivalent); a lesson below THRESHOLD fails.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import shutil
 import sys
 import tempfile
@@ -27,6 +30,7 @@ from flasklings import mutator, runner, warm, workspace
 from flasklings.course import Course, Lesson
 
 THRESHOLD = 95.0
+SEED = 9  # of --sample's draw
 
 
 @dataclass
@@ -37,26 +41,32 @@ class Score:
     killed: int = 0
     survivors: list[mutator.Mutation] = field(default_factory=list)
     seconds: float = 0.0
+    sampled: int = 0  # graded only this many, drawn at random (0: all): the score is an estimate
+
+    @property
+    def graded(self) -> int:
+        return self.sampled or self.generated - self.equivalent
 
     @property
     def percent(self) -> float:
-        graded = self.generated - self.equivalent
-        return 100.0 * self.killed / graded if graded else 100.0
+        return 100.0 * self.killed / self.graded if self.graded else 100.0
 
     def summary(self) -> str:
         return (
             f"{self.lesson.slug}: {self.generated} mutants, {self.killed} killed, "
             f"{len(self.survivors)} survived, {self.equivalent} equivalent → "
             f"score {self.percent:.1f}% ({self.seconds:.0f} s)"
+            + (f" — estimate from a sample of {self.sampled}" if self.sampled else "")
         )
 
 
 def lesson_mutations(course: Course, lesson: Lesson) -> list[mutator.Mutation]:
-    """Every automatic mutant of the lesson's reference solution, file by file."""
+    """Every automatic mutant of the learner's files in the lesson's reference solution
+    (course.toml `learner_files`; all of the lesson's files if it lists none), file by file."""
     folder = course.lesson_dir(lesson, "solutions")
     found = []
     for name in workspace.files(folder):
-        if name.endswith(".py"):
+        if name.endswith(".py") and lesson.writes(name):
             found.extend(mutator.mutations((folder / name).read_text(encoding="utf-8"), name))
     return found
 
@@ -87,7 +97,14 @@ def grade(
         return checks(lesson, target=tmp, exitfirst=True)
 
 
-def score(course: Course, lesson: Lesson, jobs: int, warm_start: bool = True) -> Score:
+def score(
+    course: Course,
+    lesson: Lesson,
+    jobs: int,
+    warm_start: bool = True,
+    verbose: bool = False,
+    sample: int = 0,
+) -> Score:
     """Grade every non-equivalent mutant, `jobs` at a time, as `flasklings check --all` does:
     each in its own pytest process, forked from a warm worker (or started cold)."""
     started = time.monotonic()
@@ -96,16 +113,22 @@ def score(course: Course, lesson: Lesson, jobs: int, warm_start: bool = True) ->
     mutations = lesson_mutations(course, lesson)
     to_grade = [m for m in mutations if m.id not in equivalent]
     result.generated, result.equivalent = len(mutations), len(mutations) - len(to_grade)
+    if 0 < sample < len(to_grade):  # the same draw every time, so runs compare
+        to_grade = sorted(random.Random(SEED).sample(to_grade, sample), key=to_grade.index)
+        result.sampled = sample
     with warm.grader(course, warm=warm_start) as checks, ThreadPoolExecutor(jobs) as pool:
         if (baseline := grade(course, lesson, None, checks)).status != "pass":
             detail = baseline.message or "some checks fail"
             raise SystemExit(f"solutions/{lesson.slug} does not pass, nothing to score:\n{detail}")
         statuses = pool.map(lambda m: grade(course, lesson, m, checks), to_grade)
-        for mutation, graded in zip(to_grade, statuses, strict=True):
+        for n, (mutation, graded) in enumerate(zip(to_grade, statuses, strict=True), 1):
             if graded.status == "pass":
                 result.survivors.append(mutation)
             else:
                 result.killed += 1
+            if verbose:  # progress, for lessons whose mutants take long to grade
+                verdict = "survived" if graded.status == "pass" else "killed"
+                print(f"  {n}/{len(to_grade)} {verdict} {mutation}", file=sys.stderr, flush=True)
     result.seconds = time.monotonic() - started
     return result
 
@@ -116,6 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="graded at once")
     parser.add_argument("--list", action="store_true", help="list the mutants, grade nothing")
     parser.add_argument("--cold", action="store_true", help="a new Python for every grade")
+    parser.add_argument("-v", "--verbose", action="store_true", help="each result as it comes")
+    parser.add_argument(
+        "--sample", type=int, default=0, metavar="N", help="grade N mutants drawn at random"
+    )
     args = parser.parse_args(argv)
     course = course_mod.load(course_mod.find_root())
     try:
@@ -130,7 +157,10 @@ def main(argv: list[str] | None = None) -> int:
                 mark = "  (equivalent)" if mutation.id in equivalent else ""
                 print(f"{mutation.id}  {mutation}{mark}")
             continue
-        result = score(course, lesson, max(1, args.jobs), warm_start=not args.cold)
+        jobs = max(1, args.jobs)
+        result = score(
+            course, lesson, jobs, not args.cold, verbose=args.verbose, sample=args.sample
+        )
         print(result.summary(), flush=True)
         for mutation in result.survivors:
             print(f"  survived {mutation.id}\n    {mutation}")

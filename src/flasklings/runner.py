@@ -17,7 +17,8 @@ from typing import IO
 from flasklings import diagnose, workspace
 from flasklings.course import Course, Lesson
 
-DEFAULT_TIMEOUT = 30.0
+# `--timeout`'s default: None gives each lesson its own (`timeout` in course.toml, else 30 s).
+DEFAULT_TIMEOUT = None
 GRADING_TZ = "FLK-05:45"  # POSIX inverts the sign: local time here is UTC+05:45
 
 
@@ -55,10 +56,11 @@ def run_checks(
     course: Course,
     lesson: Lesson,
     target: str | Path = "lessons",
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = None,  # seconds; None: the lesson's `timeout` in course.toml
     exitfirst: bool = False,  # stop at the first failing check (mutation scoring needs no more)
     launch: Launcher | None = None,  # how pytest is started: run_pytest, or warm.WarmWorker
 ) -> CheckResult:
+    timeout = lesson.timeout if timeout is None else timeout
     folder = Path(target) if Path(target).is_absolute() else course.root / target
     folder = folder / lesson.slug
     if problem := _precheck(course, lesson, folder):

@@ -45,11 +45,17 @@ def preload_names(course: Course) -> list[str]:
     Only their names: the worker imports those found outside the course's own folders, so
     no learner module and no checker is ever imported before the fork.
     """
-    names = dict.fromkeys(ALWAYS)
     sources = [course.checker(lesson) for lesson in course.lessons]
     for lesson in course.lessons:
         sources.extend(sorted(course.lesson_dir(lesson, "solutions").rglob("*.py")))
-    for path in sources:
+    return list(dict.fromkeys([*ALWAYS, *imported_names(sources)]))
+
+
+def imported_names(paths: list[Path]) -> list[str]:
+    """The modules these files import by absolute name, in first-seen order (a file that
+    cannot be read or parsed is passed over: grading it will say what is wrong)."""
+    names: dict[str, None] = {}
+    for path in paths:
         try:
             tree = ast.parse(path.read_bytes())
         except (OSError, SyntaxError, ValueError):

@@ -5,16 +5,25 @@ solutions/08_deploy, never the learner's copy of invoicer/) and must all pass th
 per buggy variant of the service listed in tests/mutants/09_testing/bugs.toml, where at least
 one test has to fail. A missed bug is named by its behaviour, never by its code.
 
-Each run is a child forked from this process (pytest and Flask are imported already), in a
-temporary folder of its own, with a time limit; the runs go os.cpu_count() at a time. The
-children stay in the checks' process group, so whatever they start ends with the checks.
+Each run is a child forked from this process once it has imported the libraries the service
+and the suite use, in a temporary folder of its own holding compiled bytecode, with limits on
+CPU time, idle time and wall time; the runs go os.cpu_count() at a time. A bug's run stops at
+its first failing test (-x), and starts with the tests that ran the lines the bug changes on
+the correct service (per-test coverage contexts): the order changes the cost, never the
+verdict, since every test still runs while none fails. The children stay in the checks'
+process group, so whatever they start ends with the checks.
 """
 
+import ast
+import compileall
 import contextlib
 import faulthandler
 import json
+import math
 import os
+import py_compile
 import re
+import resource
 import select
 import shutil
 import signal
@@ -31,12 +40,31 @@ from flasklings import learner, mutants
 from flasklings.plugin import lesson_slug, target_root
 
 SERVICE = Path("solutions") / "08_deploy"  # the reference service, relative to the course root
-RUN_LIMIT = 60.0  # seconds of wall time for one run of the learner's suite (a hang ends here)
+# Limits of the run on the correct service: CPU seconds (a loop); wall seconds, at most SHARE
+# of the grader's time limit (course.toml `timeout`): a backstop, as a wait is found sooner
+# (IDLE_LIMIT below), and on a busy machine a working run is slow but not stopped.
+REFERENCE_LIMIT, SHARE, REFERENCE_CPU = 90.0, 0.6, 30.0
+# A run on a buggy variant may use BUG_SLACK times the CPU time the correct service's run
+# used (at least BUG_CPU): one that needs more was changed by the bug (a loop), so the bug
+# counts as caught. CPU time, not wall time: a busy machine must not decide a verdict. A run
+# stopped for waiting IDLE_LIMIT seconds, or still going when the grader's time runs out,
+# is not counted either way.
+BUG_SLACK, BUG_CPU = 3.0, 3.0
+ALONE = 110.0  # seconds for the whole grading when no grader's time limit is given
+# A run that uses no CPU for this long is waiting for something that will not come (a
+# server, input, a long sleep): stopped. Measured where /proc shows a process's CPU time.
+IDLE_LIMIT = 10.0
 STACK_WAIT = 2.0  # seconds to wait for a stopped run's stack dump
 COVERAGE_FLOOR = 85  # percent of the lines of the files each task tests
 PROBE_NAME = "test_zz_flasklings_probe.py"
 PYTEST_INI = "[pytest]\ntestpaths = tests\npythonpath = .\n"
 PACKAGES_OF_A_RUN = ("invoicer", "conftest", "tests")  # imported afresh in every run
+# Imported late, by a run rather than by a file's imports: the SQLite dialect (at the first
+# engine), the test client and CLI runner, pytest's debugger support; preloaded as well.
+LATE_IMPORTS = (
+    "sqlalchemy.dialects.sqlite", "flask_sqlalchemy.cli", "flask.testing", "click.testing",
+    "pdb", "readline", "getpass", "encodings.idna", "coverage",
+)  # fmt: skip
 # The service's files whose lines each task's tests should run (coverage.py, line coverage).
 TASK_FILES = {
     1: ["invoicer/commands.py", "invoicer/audit.py"],
@@ -101,11 +129,18 @@ class Run:
     name: str
     folder: Path
     args: list[str]
-    coverage: bool = False
+    limit: float = REFERENCE_LIMIT  # seconds of wall time before the run is stopped
+    cpu_limit: float = REFERENCE_CPU  # CPU seconds before the run is stopped
+    coverage: bool = False  # measure the service's lines, per test (the correct service only)
+    first: tuple[str, ...] = ()  # tests to run before the others (they run the changed lines)
     pid: int = 0
     started: float = 0.0
-    status: int | None = None  # pytest's exit status; None if it was stopped
-    timed_out: bool = False
+    status: int | None = None  # pytest's exit status; None if it was stopped or never run
+    timed_out: bool = False  # stopped at its wall-time limit
+    cpu_out: bool = False  # stopped at its CPU-time limit (status is then SIGKILL's)
+    idle_out: bool = False  # stopped after IDLE_LIMIT seconds without using the CPU
+    busy: tuple[float, float] = (0.0, 0.0)  # (CPU ticks, when they last grew)
+    ended: float = 0.0
     cpu: float = 0.0  # CPU seconds the run took
     record: dict = field(default_factory=dict)  # what the Recorder wrote
 
@@ -117,9 +152,17 @@ class Run:
 class Recorder:
     """A plugin for the child's pytest: each test's outcome, and the test in progress."""
 
-    def __init__(self, folder: Path, files: Path, cov):
+    def __init__(self, folder: Path, files: Path, cov, first: tuple[str, ...] = ()):
         self.folder, self.files, self.cov = folder, files, cov
+        self.first = {name: n for n, name in enumerate(first)}
         self.data = {"collected": 0, "tests": {}, "collect_errors": []}
+
+    def pytest_collection_modifyitems(self, items):
+        # The tests that ran a bug's changed lines go first: with -x, the first failure ends
+        # the run. Every other test still runs after them, in the suite's own order.
+        if self.first:
+            last = len(self.first)
+            items.sort(key=lambda item: self.first.get(item.nodeid, last))
 
     def pytest_collection_finish(self, session):
         self.data["collected"] = len(session.items)
@@ -136,11 +179,15 @@ class Recorder:
         probe = self.cov is not None and PROBE_NAME in item.nodeid
         if probe:  # the probe's lines are not the learner's coverage
             self.cov.stop()
+        elif self.cov is not None:  # which test ran which lines: the bug runs' order
+            self.cov.switch_context(item.nodeid)
         try:
             return (yield)
         finally:
             if probe:
                 self.cov.start()
+            elif self.cov is not None:
+                self.cov.switch_context("")
 
     def pytest_runtest_logreport(self, report):
         entry = self.data["tests"].setdefault(report.nodeid, {"outcome": "passed"})
@@ -194,14 +241,22 @@ def _child(run: Run) -> None:
         # call to it waits forever for a thread that does not exist in the child.
         stack = open(run.files / "stack.txt", "w")  # noqa: SIM115 - read after a timeout
         faulthandler.register(signal.SIGUSR1, file=stack, all_threads=True)
+        # CPU time: the stack at the soft limit (SIGXCPU), the end one second later.
+        faulthandler.register(signal.SIGXCPU, file=stack, all_threads=True)
+        cpu = math.ceil(run.cpu_limit)
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         cov = None
         if run.coverage:
             import coverage
 
-            os.environ["COVERAGE_CORE"] = "sysmon"  # sys.monitoring: cheaper than a tracer
-            cov = coverage.Coverage(data_file=None, config_file=False)
+            # The C tracer, not sys.monitoring: that records a line for the first test to run
+            # it only, and the bug runs need every test that ran it.
+            os.environ["COVERAGE_CORE"] = "ctrace"
+            service = str(run.folder / "invoicer" / "*")
+            cov = coverage.Coverage(data_file=None, config_file=False, include=[service])
             cov.start()
-        status = pytest.main(run.args, plugins=[Recorder(run.folder, run.files, cov)])
+        recorder = Recorder(run.folder, run.files, cov, run.first)
+        status = pytest.main(run.args, plugins=[recorder])
         if cov is not None:
             cov.stop()
             _write_coverage(cov, run)
@@ -216,12 +271,20 @@ def _child(run: Run) -> None:
 
 
 def _write_coverage(cov, run: Run) -> None:
-    """Lines run and missed per service file, relative to the run's folder."""
+    """Lines run and missed per service file, relative to the run's folder, and which tests
+    ran each line ("" for lines run outside any test, such as at import)."""
     result = {}
+    data = cov.get_data()
     for path in sorted((run.folder / "invoicer").glob("*.py")):
         _, statements, _, missing, shown = cov.analysis2(str(path))
         relative = path.relative_to(run.folder).as_posix()
-        result[relative] = {"lines": len(statements), "missed": len(missing), "shown": shown}
+        tests = data.contexts_by_lineno(str(path))
+        result[relative] = {
+            "lines": len(statements),
+            "missed": len(missing),
+            "shown": shown,
+            "tests": {str(line): sorted(names) for line, names in tests.items()},
+        }
     (run.files / "coverage.json").write_text(json.dumps(result), encoding="utf-8")
 
 
@@ -240,8 +303,9 @@ def _reap(run: Run, block: bool) -> bool:
     pid, wait_status, usage = os.wait4(run.pid, 0 if block else os.WNOHANG)
     if pid == 0:
         return False
-    run.cpu = usage.ru_utime + usage.ru_stime
+    run.cpu, run.ended = usage.ru_utime + usage.ru_stime, time.monotonic()
     run.status = os.waitstatus_to_exitcode(wait_status)
+    run.cpu_out = run.status == -signal.SIGKILL and run.cpu >= math.ceil(run.cpu_limit)
     record = run.files / "record.json"
     if record.is_file():
         run.record = json.loads(record.read_text(encoding="utf-8"))
@@ -250,8 +314,8 @@ def _reap(run: Run, block: bool) -> bool:
 
 def _wait_any(running: list[Run]) -> None:
     """Wait until a run ends or the earliest time limit passes (bounded either way)."""
-    deadline = min(run.started for run in running) + RUN_LIMIT
-    wait = max(0.0, deadline - time.monotonic())
+    deadline = min(run.started + run.limit for run in running)
+    wait = min(max(0.0, deadline - time.monotonic()), 1.0)  # 1 s: a look at idle runs
     if hasattr(os, "pidfd_open"):
         fds = [os.pidfd_open(run.pid) for run in running]
         try:
@@ -273,20 +337,43 @@ def _dump_stack(run: Run) -> None:
         time.sleep(0.02)
 
 
-def run_all(runs: list[Run]) -> None:
-    """Run every suite, os.cpu_count() at a time; stop any that passes its time limit."""
+def _idle(run: Run) -> bool:
+    """Whether the run has used no CPU for IDLE_LIMIT seconds (False where /proc is missing).
+    CPU time, not wall time: on a busy machine a working run still gains some."""
+    try:
+        fields = Path(f"/proc/{run.pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return False
+    ticks, now = float(fields[11]) + float(fields[12]), time.monotonic()  # utime + stime
+    if ticks != run.busy[0] or not run.busy[1]:
+        run.busy = (ticks, now)
+    return now - run.busy[1] > IDLE_LIMIT
+
+
+def run_all(runs: list[Run], prepare=None) -> None:
+    """Run the suites in order, os.cpu_count() at a time; stop any that passes its limit.
+
+    `prepare(run)` is called just before a run starts, when the runs before it may have
+    ended; it returns False to leave that run out.
+    """
     waiting, running = list(runs), []
     at_once = max(1, os.cpu_count() or 1)
     try:
         while waiting or running:
             while waiting and len(running) < at_once:
-                running.append(waiting.pop(0))
-                _start(running[-1])
+                run = waiting.pop(0)
+                if prepare is None or prepare(run):
+                    _start(run)
+                    running.append(run)
+            if not running:
+                break
             _wait_any(running)
             for run in list(running):
                 if _reap(run, block=False):
                     running.remove(run)
-                elif time.monotonic() - run.started > RUN_LIMIT:
+                    continue
+                run.idle_out = _idle(run)
+                if run.idle_out or time.monotonic() - run.started > run.limit:
                     _dump_stack(run)
                     os.kill(run.pid, signal.SIGKILL)
                     _reap(run, block=True)
@@ -341,26 +428,173 @@ class Grading:
         return notes
 
     def coverage(self) -> dict:
-        path = self.reference.files / "coverage.json"
-        return json.loads(path.read_text("utf-8")) if path.is_file() else {}
+        return _coverage(self.reference)
 
 
-def _prepare(tests: Path, service: Path, folder: Path, bug: Bug | None) -> Path:
-    """A folder holding the service (with the bug made, if any) and a copy of the tests."""
-    if bug is None:
-        shutil.copytree(service, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    else:
-        mutants.apply(bug.mutant, service, folder)
+def _coverage(run: Run) -> dict:
+    path = run.files / "coverage.json"
+    return json.loads(path.read_text("utf-8")) if path.is_file() else {}
+
+
+def _pristine(tests: Path, service: Path, folder: Path) -> Path:
+    """The correct service, a copy of the tests and their bytecode: what each run copies.
+
+    Compiled once here, with hash-checked bytecode: a run (which writes no bytecode of its
+    own) then compiles only the file its bug changed, whatever the files' times say.
+    """
+    shutil.copytree(service, folder, ignore=shutil.ignore_patterns("__pycache__", "instance"))
     shutil.copytree(tests, folder / "tests", ignore=shutil.ignore_patterns("__pycache__"))
     (folder / "pytest.ini").write_text(PYTEST_INI, encoding="utf-8")
-    shutil.rmtree(folder / "instance", ignore_errors=True)
+    mode = py_compile.PycInvalidationMode.CHECKED_HASH
+    compileall.compile_dir(folder, quiet=2, invalidation_mode=mode, workers=1)
     return folder
+
+
+def _prepare(pristine: Path, folder: Path, bug: Bug | None) -> Path:
+    """A folder for one run: the correct service, or the service with the bug made."""
+    shutil.copytree(pristine, folder)
+    for edit in bug.mutant.edits if bug else ():
+        path = folder / edit.file
+        text = path.read_text(encoding="utf-8")
+        if text.count(edit.find) != 1:  # the bug no longer fits the service
+            raise mutants.MutantError(f"bug {bug.name}: its text is not once in {edit.file}")
+        path.write_text(text.replace(edit.find, edit.replace), encoding="utf-8")
+    return folder
+
+
+def changed_lines(edit: mutants.Edit, text: str) -> range:
+    """The lines of `text` (the correct file) that the edit changes; for an edit that only
+    adds lines, the line they follow."""
+    found = edit.find.strip("\n").split("\n")
+    made = edit.replace.strip("\n").split("\n") if edit.replace.strip("\n") else []
+    same_start = 0
+    while same_start < min(len(found), len(made)) and found[same_start] == made[same_start]:
+        same_start += 1
+    same_end = 0
+    while same_end < min(len(found), len(made)) - same_start and (
+        found[-1 - same_end] == made[-1 - same_end]
+    ):
+        same_end += 1
+    start = text.index(edit.find) + len(edit.find) - len(edit.find.lstrip("\n"))
+    top = text.count("\n", 0, start) + 1
+    first, last = top + same_start, top + len(found) - same_end - 1
+    return range(min(first, last), last + 1) if first <= last else range(first - 1, first)
+
+
+def likely_catchers(bug: Bug, service: Path, coverage: dict) -> tuple[str, ...]:
+    """The tests that ran a line the bug changes (for a template, a line that names it) on the
+    correct service, those that ran the fewest lines first (the most focused); none (the
+    suite's own order) when it changes a line run at import that is not a decorator."""
+    first: set[str] = set()
+    for edit in bug.mutant.edits:
+        if not edit.file.endswith(".py"):  # a template: the tests that ran a line naming it
+            first.update(_tests_naming(edit.file.partition("templates/")[2], coverage, service))
+            continue
+        tests = coverage.get(edit.file, {}).get("tests", {})
+        text = (service / edit.file).read_text(encoding="utf-8")
+        for line in changed_lines(edit, text):
+            names = set(tests.get(str(line), []))
+            if "" in names:  # run at import: the tests that ran its function, if any
+                body = _function_body(text, line)
+                if body is None:
+                    return ()
+                names = {name for n in body for name in tests.get(str(n), [])}
+            first.update(names)
+    size: dict[str, int] = {}
+    for measured in coverage.values():
+        for names in measured["tests"].values():
+            for name in names:
+                size[name] = size.get(name, 0) + 1
+    return tuple(sorted(first - {""}, key=lambda name: size.get(name, 0)))
+
+
+def _tests_naming(name: str, coverage: dict, service: Path) -> set[str]:
+    """The tests that ran a line of the service that holds `name` in quotes."""
+    found: set[str] = set()
+    for file, measured in coverage.items() if name else ():
+        lines = (service / file).read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines, start=1):
+            if f'"{name}"' in line or f"'{name}'" in line:
+                found.update(measured["tests"].get(str(number), []))
+    return found
+
+
+def _function_body(text: str, line: int) -> range | None:
+    """The body's lines of the function whose decorators or `def` line is `line`."""
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            top = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            if top <= line < node.body[0].lineno:
+                return range(node.body[0].lineno, node.end_lineno + 1)
+    return None
+
+
+def preload(root: Path, service: Path, tests: Path) -> None:
+    """Import in this process, before any fork, the libraries the service and the suite
+    import (never their own modules): each run then pays only for the code it tests."""
+    from flasklings import warm, warm_server
+
+    sources = [*sorted(service.rglob("*.py")), *sorted(tests.rglob("*.py"))]
+    warm_server.preload(root, [*warm.imported_names(sources), *LATE_IMPORTS])
+
+
+def grade_suite(root: Path, tests: Path, base: Path, seconds: float | None = None) -> Grading:
+    """Run the suite in `tests` on the correct service, then on each buggy variant, all
+    within `seconds` if given (bugs not tried by then are not counted as caught)."""
+    service = root / SERVICE
+    started = time.monotonic()
+    end = started + (seconds or ALONE)
+    preload(root, service, tests)
+    # No faulthandler plugin: it cancels the parent's dump_traceback_later timer on every
+    # failing test, and in a forked child that call waits forever for the parent's thread.
+    # No unraisableexception plugin either: its gc.collect() at exit costs 0.1 s a run.
+    common = ["-p", "no:cacheprovider", "-p", "no:faulthandler", "-p", "no:unraisableexception"]
+    common += ["-o", "addopts=", "-q"]
+    pristine = _pristine(tests, service, base / "pristine")
+    reference_folder = _prepare(pristine, base / "reference", None)
+    (reference_folder / "tests" / PROBE_NAME).write_text(PROBE, encoding="utf-8")
+    reference = Run(
+        "reference",
+        reference_folder,
+        [*common, f"--basetemp={base / 'reference-tmp'}"],
+        limit=min(REFERENCE_LIMIT, SHARE * seconds) if seconds else REFERENCE_LIMIT,
+        coverage=True,
+    )
+    bugs = {}
+    for bug in load_bugs(root):
+        folder = _prepare(pristine, base / bug.name, bug)
+        # -x: the first failing test proves the bug is caught, and nobody reads its report
+        # (--tb=no, no assertion rewriting): the cheapest run that gives the verdict.
+        quick = ["-x", "--tb=no", "--assert=plain"]
+        args = [*common, *quick, f"--basetemp={base / (bug.name + '-tmp')}"]
+        bugs[bug.name] = (bug, Run(bug.name, folder, args, limit=end - started))
+    by_run = {run.name: bug for bug, run in bugs.values()}
+
+    def prepare(run: Run) -> bool:
+        """Once the correct service's run is over: skip the bugs if it went wrong, else put
+        each bug's likely catchers first and bound the run by the correct one's time."""
+        if run is reference or (reference.status is None and not reference.timed_out):
+            return True  # (a bug run that starts beside the correct one keeps suite order)
+        if suite_problem(reference):
+            return False  # the bugs cannot be counted: no need to run them
+        run.cpu_limit = max(BUG_SLACK * reference.cpu, BUG_CPU)
+        run.limit = end - time.monotonic()  # a hang that uses no CPU: until time runs out
+        if run.limit < 1:
+            return False  # the grader's time is up: this bug is not tried
+        coverage = _coverage(reference)
+        run.first = likely_catchers(by_run[run.name], service, coverage)
+        return True
+
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # the children load no other plugins
+    run_all([reference, *(run for _, run in bugs.values())], prepare)
+    result = Grading(tests.parent, reference, bugs, started)
+    result.seconds = time.monotonic() - started
+    return result
 
 
 @pytest.fixture(scope="module")
 def grading(request: pytest.FixtureRequest, tmp_path_factory) -> Grading:
     """The learner's suite run on the reference service and on every buggy variant."""
-    root = request.config.rootpath
     lesson = target_root(request.config) / lesson_slug(request.node.path)
     tests = lesson / "tests"
     if not tests.is_dir():
@@ -368,33 +602,8 @@ def grading(request: pytest.FixtureRequest, tmp_path_factory) -> Grading:
             f"{tests} is missing: your test suite lives there. Restore the starter with "
             "`flasklings reset 09` (your files are backed up first)."
         )
-    service = root / SERVICE
-    base = tmp_path_factory.mktemp("suite")
-    started = time.monotonic()
-    # No faulthandler plugin: it cancels the parent's dump_traceback_later timer on every
-    # failing test, and in a forked child that call waits forever for the parent's thread.
-    common = ["-p", "no:cacheprovider", "-p", "no:faulthandler", "-o", "addopts=", "-q"]
-    reference_folder = _prepare(tests, service, base / "reference", None)
-    (reference_folder / "tests" / PROBE_NAME).write_text(PROBE, encoding="utf-8")
-    reference = Run(
-        "reference",
-        reference_folder,
-        [*common, f"--basetemp={base / 'reference-tmp'}"],
-        coverage=True,
-    )
-    bugs = {}
-    for bug in load_bugs(root):
-        folder = _prepare(tests, service, base / bug.name, bug)
-        # -x: the first failing test proves the bug is caught, and nobody reads its report
-        # (--tb=no, no assertion rewriting): the cheapest run that gives the verdict.
-        quick = ["-x", "--tb=no", "--assert=plain"]
-        args = [*common, *quick, f"--basetemp={base / (bug.name + '-tmp')}"]
-        bugs[bug.name] = (bug, Run(bug.name, folder, args))
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # the children load no other plugins
-    run_all([reference, *(run for _, run in bugs.values())])
-    result = Grading(lesson, reference, bugs, started)
-    result.seconds = time.monotonic() - started
-    return result
+    seconds = request.config.getoption("flasklings_deadline", None)
+    return grade_suite(request.config.rootpath, tests, tmp_path_factory.mktemp("suite"), seconds)
 
 
 # --- messages -------------------------------------------------------------------------------
@@ -403,7 +612,14 @@ def grading(request: pytest.FixtureRequest, tmp_path_factory) -> Grading:
 def timeout_message(run: Run, what: str) -> str:
     current = run.files / "current"
     test = current.read_text(encoding="utf-8") if current.is_file() else None
-    lines = [f"Your suite did not finish within {RUN_LIMIT:g} s on {what}, so it was stopped."]
+    if run.idle_out:
+        lines = [
+            f"Your suite waited {IDLE_LIMIT:g} s without doing anything on {what}, so it "
+            "was stopped."
+        ]
+    else:
+        spent = f"{run.cpu_limit:g} s of CPU time" if run.cpu_out else f"{run.limit:g} s"
+        lines = [f"Your suite did not finish within {spent} on {what}, so it was stopped."]
     if test:
         lines.append(f"It was running {test}.")
     stack = run.files / "stack.txt"
@@ -413,7 +629,7 @@ def timeout_message(run: Run, what: str) -> str:
         if mine:
             path, line = mine[0]
             shown = Path(path).relative_to(run.folder).as_posix()
-            lines.append(f"It was waiting at {shown}:{line}.")
+            lines.append(f"It was at {shown}:{line}.")
     lines.append(
         "Look for a loop that never ends, a sleep, or a call that waits for a server or for "
         "input (a test needs no server: use the test client)."
@@ -423,7 +639,7 @@ def timeout_message(run: Run, what: str) -> str:
 
 def broken_run_message(run: Run) -> str | None:
     """Why the reference run could not grade anything, or None."""
-    if run.timed_out:
+    if run.timed_out or run.cpu_out:
         return timeout_message(run, "the correct service")
     record = run.record
     if record.get("collect_errors"):
@@ -441,9 +657,14 @@ def broken_run_message(run: Run) -> str | None:
 
 def suite_is_usable(grading: Grading) -> str | None:
     """A reason the bugs cannot be counted yet, or None."""
-    if broken := broken_run_message(grading.reference):
+    return suite_problem(grading.reference)
+
+
+def suite_problem(reference: Run) -> str | None:
+    """A reason the run on the correct service does not let the bugs be counted, or None."""
+    if broken := broken_run_message(reference):
         return broken
-    tests = grading.learner_tests()
+    tests = {k: v for k, v in reference.record.get("tests", {}).items() if PROBE_NAME not in k}
     if not tests:
         return "your suite has no tests: pytest collected none in tests/"
     ran = [t for t in tests.values() if t["outcome"] != "skipped"]
@@ -464,15 +685,26 @@ def bug_report(grading: Grading, task: int) -> str | None:
         return f"The bugs of Task {task} cannot be counted yet: {problem.rstrip('.')}."
     mine = [(bug, run) for bug, run in grading.bugs.values() if bug.task == task]
     missed = [bug for bug, run in mine if run.status == 0]
-    if not missed:
+    # Not run, or stopped before it ended (time ran out, or it waited without working: on a
+    # machine busy with disk work that can happen to a healthy run, so it is no catch).
+    untried = [bug for bug, run in mine if run.status is None]
+    if not missed and not untried:
         return None
-    caught = len(mine) - len(missed)
-    lines = [
-        f"Your suite caught {caught} of the {len(mine)} bugs of Task {task}: on each bug "
-        "below, every one of your tests still passed, so no test checks that behaviour. "
-        "Write a test that passes on the correct service and fails when:"
-    ]
-    lines.extend(f"  • {bug.behaviour}" for bug in missed)
+    caught = len(mine) - len(missed) - len(untried)
+    lines = [f"Your suite caught {caught} of the {len(mine)} bugs of Task {task}."]
+    if missed:
+        lines.append(
+            "On each bug below, every one of your tests still passed, so no test checks that "
+            "behaviour. Write a test that passes on the correct service and fails when:"
+        )
+        lines.extend(f"  • {bug.behaviour}" for bug in missed)
+    if untried:
+        names = "; ".join(bug.behaviour for bug in untried)
+        lines.append(
+            f"{len(untried)} could not be decided: your suite was stopped on them, or not run "
+            f"because the grader's time ran out ({names}). Look for tests that wait, sleep or "
+            f"stay {IDLE_LIMIT:g} s without working."
+        )
     return "\n".join(lines)
 
 

@@ -102,17 +102,24 @@ def load(lesson_dir: Path, instance_path: Path, request: pytest.FixtureRequest):
     it: for checks that only call the factory, never for checks of import-time behaviour.
     """
     fresh_imports = []
+    folder = import_root(lesson_dir)
 
     def _load(name: str, fresh: bool = True):
         root = request.config.rootpath
         if fresh:
             fresh_imports.append(name)
-            return learner.import_fresh(lesson_dir, name, root)
-        return learner.import_shared(lesson_dir, name, root)
+            return learner.import_fresh(folder, name, root)
+        return learner.import_shared(folder, name, root)
 
     yield _load
     if fresh_imports:  # leave no module behind that a later check could mistake for fresh
-        learner.unload(lesson_dir)
+        learner.unload(folder)
+
+
+def import_root(lesson_dir: Path) -> Path:
+    """Where the learner's packages are imported from: src/ in a src layout (lesson 10)."""
+    src = lesson_dir / "src"
+    return src if src.is_dir() else lesson_dir
 
 
 @pytest.hookimpl(wrapper=True)

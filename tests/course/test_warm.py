@@ -235,6 +235,7 @@ def solved_course(tmp_path: Path) -> Path:
     (root / "tests").mkdir(parents=True)
     shutil.copy(ROOT / "course.toml", root)
     shutil.copytree(ROOT / "tests/checkers", root / "tests/checkers")
+    shutil.copytree(ROOT / "tests/mutants", root / "tests/mutants")  # lessons 9-10: bugs.toml
     shutil.copytree(ROOT / "solutions", root / "solutions")
     return root
 

@@ -41,7 +41,8 @@ class Score:
     killed: int = 0
     survivors: list[mutator.Mutation] = field(default_factory=list)
     seconds: float = 0.0
-    sampled: int = 0  # graded only this many, drawn at random (0: all): the score is an estimate
+    sampled: int = 0  # graded only this many (0: all): the score covers just those
+    selection: str = ""  # how they were chosen: "drawn at random" or "chosen with --only"
 
     @property
     def graded(self) -> int:
@@ -56,7 +57,7 @@ class Score:
             f"{self.lesson.slug}: {self.generated} mutants, {self.killed} killed, "
             f"{len(self.survivors)} survived, {self.equivalent} equivalent → "
             f"score {self.percent:.1f}% ({self.seconds:.0f} s)"
-            + (f" — estimate from a sample of {self.sampled}" if self.sampled else "")
+            + (f" — only {self.sampled} graded, {self.selection}" if self.sampled else "")
         )
 
 
@@ -104,18 +105,23 @@ def score(
     warm_start: bool = True,
     verbose: bool = False,
     sample: int = 0,
+    only: frozenset[str] = frozenset(),
 ) -> Score:
     """Grade every non-equivalent mutant, `jobs` at a time, as `flasklings check --all` does:
-    each in its own pytest process, forked from a warm worker (or started cold)."""
+    each in its own pytest process, forked from a warm worker (or started cold). `only`: grade
+    just the mutants with these ids (the survivors of an earlier run, say)."""
     started = time.monotonic()
     result = Score(lesson)
     equivalent = load_equivalents(equivalents_file(course, lesson))
     mutations = lesson_mutations(course, lesson)
     to_grade = [m for m in mutations if m.id not in equivalent]
     result.generated, result.equivalent = len(mutations), len(mutations) - len(to_grade)
-    if 0 < sample < len(to_grade):  # the same draw every time, so runs compare
+    if only:
+        to_grade = [m for m in to_grade if m.id in only]
+        result.sampled, result.selection = len(to_grade), "chosen with --only"
+    elif 0 < sample < len(to_grade):  # the same draw every time, so runs compare
         to_grade = sorted(random.Random(SEED).sample(to_grade, sample), key=to_grade.index)
-        result.sampled = sample
+        result.sampled, result.selection = sample, "drawn at random"
     with warm.grader(course, warm=warm_start) as checks, ThreadPoolExecutor(jobs) as pool:
         if (baseline := grade(course, lesson, None, checks)).status != "pass":
             detail = baseline.message or "some checks fail"
@@ -139,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="graded at once")
     parser.add_argument("--list", action="store_true", help="list the mutants, grade nothing")
     parser.add_argument("--cold", action="store_true", help="a new Python for every grade")
+    parser.add_argument(
+        "--only", nargs="+", default=[], metavar="ID", help="grade just the mutants with these ids"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="each result as it comes")
     parser.add_argument(
         "--sample", type=int, default=0, metavar="N", help="grade N mutants drawn at random"
@@ -159,7 +168,13 @@ def main(argv: list[str] | None = None) -> int:
             continue
         jobs = max(1, args.jobs)
         result = score(
-            course, lesson, jobs, not args.cold, verbose=args.verbose, sample=args.sample
+            course,
+            lesson,
+            jobs,
+            not args.cold,
+            verbose=args.verbose,
+            sample=args.sample,
+            only=frozenset(args.only),
         )
         print(result.summary(), flush=True)
         for mutation in result.survivors:

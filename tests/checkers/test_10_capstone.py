@@ -10,7 +10,6 @@ is available (flasklings.postgres says which, in the check's own title).
 import compileall
 import contextlib
 import fnmatch
-import functools
 import io
 import json
 import os
@@ -32,6 +31,7 @@ import test_09_testing as lesson_9
 from flask import Flask
 
 from flasklings import learner, mutants, postgres
+from flasklings.carry_over import AGAIN_IN_LESSON_7, CHANGED_IN_LESSON_8, again, lesson_class
 from flasklings.checks import fact
 from flasklings.plugin import import_root, lesson_slug, target_root
 from flasklings.runner import GRADING_TZ
@@ -54,52 +54,9 @@ def on_database(check):
 
 # --- Earlier lessons' checks, run again on this lesson's code -------------------------------
 
-
-def again(check, lesson, task=1):
-    """An earlier lesson's check as a check of this lesson's `task` (the service still does it)."""
-
-    @functools.wraps(check)
-    def still(*args, **kwargs):
-        return check(*args, **kwargs)
-
-    del still.pytestmark  # the earlier lesson's task number, copied by wraps
-    still.__doc__ = f"As in lesson {lesson}: {check.__doc__.strip()}"
-    return staticmethod(pytest.mark.task(task)(still))
-
-
-def borrow(fixture):
-    """An earlier lesson's fixture, for the class that runs that lesson's checks."""
-    marker = fixture._fixture_function_marker
-    return pytest.fixture(
-        staticmethod(fixture.__wrapped__), scope=marker.scope, autouse=marker.autouse
-    )
-
-
-def lesson_class(module, lesson, leave_out=()):
-    """A class holding `module`'s fixtures and its checks that still apply."""
-    namespace = {}
-    for name, value in vars(module).items():
-        if type(value).__name__ == "FixtureFunctionDefinition":
-            namespace[name] = borrow(value)
-        elif name.startswith("test_") and callable(value) and name not in leave_out:
-            namespace[name] = again(value, lesson)
-    return type(f"TestLesson{lesson}", (), namespace)
-
-
-# Lessons 6 and 7 each run lessons 3 to 5 again too: those run once here, as lesson 7 has them.
-# Left out as well: what later lessons changed on purpose. Lesson 7 required TRUSTED_HOSTS in
-# production, and lesson 8 put the client's address in the audit log.
-AGAIN_IN_LESSON_7 = {
-    "test_pages_still_answer",
-    "test_settings_still_come_in_layers",
-    "test_production_still_refuses_bad_settings",
-    "test_invoices_still_work_as_in_lesson_3",
-    "test_invoice_model_still_as_in_lesson_3",
-    "test_audit_and_sending_still_work",
-    "test_audit_connection_still_opened_once_and_closed",
-}
+# Lessons 6 and 7 run again as lesson 8 runs them (flasklings.carry_over says what is left out).
 TestLesson6 = lesson_class(lesson_6, 6, leave_out=AGAIN_IN_LESSON_7)
-TestLesson7 = lesson_class(lesson_7, 7, leave_out={"test_audit_and_sending_still_work"})
+TestLesson7 = lesson_class(lesson_7, 7, leave_out=CHANGED_IN_LESSON_8)
 # Lesson 8's Gunicorn fleet expects the old layout (./invoicer): this lesson has its own
 # Gunicorn check below. Its Dockerfile checks expect `COPY invoicer/`, and the src layout
 # installs the package instead.

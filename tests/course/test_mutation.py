@@ -148,3 +148,14 @@ def test_mutation_score(slug: str):
     result = mutation.score(COURSE, LESSONS[slug], jobs=os.cpu_count() or 2)
     survivors = "\n".join(f"  {m.id}  {m}" for m in result.survivors)
     assert result.percent >= mutation.THRESHOLD, f"{result.summary()}\nsurvivors:\n{survivors}"
+
+
+def test_only_grades_the_chosen_mutants(capsys: pytest.CaptureFixture[str], monkeypatch):
+    monkeypatch.chdir(ROOT)
+    lesson = COURSE.lessons[0]
+    chosen = mutation.lesson_mutations(COURSE, lesson)[0]
+    assert mutation.main([lesson.slug, "--only", chosen.id, "--jobs", "1"]) == 0
+    summary = capsys.readouterr().out
+    generated = len(mutation.lesson_mutations(COURSE, lesson))
+    assert f"{generated} mutants, 1 killed, 0 survived" in summary
+    assert "only 1 graded, chosen with --only" in summary

@@ -77,3 +77,18 @@ def refuses_other_methods(client, path: str, allowed: str = "GET") -> str | None
             f"by itself to a method that no route of {path} lists{fix}",
         )
     return None
+
+
+def not_an_app(call: str, returned) -> str | None:
+    """None when a factory's result is a Flask app; else what came back and what to do."""
+    from flask import Flask  # the grader itself runs without Flask
+
+    if isinstance(returned, Flask):
+        return None
+    problem = f"{call} returned {returned!r:.100}, expected the Flask app"
+    if callable(returned):  # WSGI middleware such as ProxyFix
+        problem += (
+            ": middleware goes around the app's WSGI callable, "
+            "app.wsgi_app = ProxyFix(app.wsgi_app, ...), and create_app() returns app itself"
+        )
+    return problem

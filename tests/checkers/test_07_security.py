@@ -27,7 +27,7 @@ from sqlalchemy.exc import SAWarning
 from sqlalchemy.orm import DeclarativeBase
 from werkzeug.exceptions import BadRequest
 
-from flasklings.checks import fact
+from flasklings.checks import fact, not_an_app
 
 NAME_VARIABLE = "INVOICER_CONFIG"
 PASSWORD = "correct horse battery staple"
@@ -111,9 +111,7 @@ def build(invoicer, monkeypatch):
         for variable, value in environment.items():
             monkeypatch.setenv(NAME_VARIABLE if variable == "CONFIG" else variable, value)
         app = invoicer.create_app(None if test_config is None else dict(test_config))
-        assert isinstance(app, Flask), (
-            f"create_app({test_config!r}) returned {app!r}, expected a Flask app"
-        )
+        assert not (problem := not_an_app(f"create_app({test_config!r})", app)), problem
         made.append(app)
         return app
 

@@ -29,7 +29,7 @@ import test_07_security as lesson_7
 
 from flasklings import learner
 from flasklings.carry_over import AGAIN_IN_LESSON_7, CHANGED_IN_LESSON_8, lesson_class
-from flasklings.checks import fact
+from flasklings.checks import fact, not_an_app
 from flasklings.plugin import lesson_slug, target_root
 
 SECRET = "deploy-3f9a1c7e5b2d4f60a8e1"
@@ -569,6 +569,8 @@ class Fleet:
                     f"{type(exc).__name__}: {exc}, expected an app (this is how Gunicorn's "
                     "workers call it)"
                 ) from None
+            if problem := not_an_app("create_app()", app):
+                raise AssertionError(f"{problem} (this is how Gunicorn's workers call it)")
             init_db(app)
             dispose(app)
 
@@ -625,7 +627,7 @@ def dispose(app):
     # first, and this process imports them while their workers boot.
     from flask_sqlalchemy import SQLAlchemy
 
-    ext = app.extensions.get("sqlalchemy")
+    ext = getattr(app, "extensions", {}).get("sqlalchemy")  # not an app: no engine to close
     if isinstance(ext, SQLAlchemy):
         with app.app_context():
             for engine in ext.engines.values():
@@ -636,7 +638,6 @@ def dispose(app):
 def build(load, monkeypatch):
     """build(test_config, VARIABLE=value, ...) sets those environment variables, calls
     create_app(test_config) and returns the app. Engines are closed afterwards."""
-    from flask import Flask
 
     invoicer = load("invoicer", fresh=False)
     made = []
@@ -651,7 +652,7 @@ def build(load, monkeypatch):
                 f"create_app({test_config!r}) with {describe_environment(environment)} raised "
                 f"{type(exc).__name__}: {exc}, expected an app"
             ) from None
-        assert isinstance(app, Flask), f"create_app() returned {app!r}, expected a Flask app"
+        assert not (problem := not_an_app(f"create_app({test_config!r})", app)), problem
         made.append(app)
         return app
 
@@ -1402,6 +1403,9 @@ def test_settings_are_still_checked(load, monkeypatch, tmp_path):
                 mp.setenv(variable, value)
             mp.setenv("INVOICER_INSTANCE_PATH", str(tmp_path / name))
             app = invoicer.create_app()
+            assert not (problem := not_an_app(f"INVOICER_CONFIG={name}: create_app()", app)), (
+                problem
+            )
             dispose(app)
         got = {key: app.config.get(key) for key in expected}
         assert got == expected, (

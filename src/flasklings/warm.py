@@ -146,10 +146,10 @@ class WarmWorker:
         results: channel.Receiver,
     ) -> int:
         """Run pytest ARGS in a forked child; as runner.run_pytest, but without the start-up."""
+        run = next(self._ids)
         try:
             if not self._ready.wait(START_LIMIT) or self._gone:
                 raise WorkerGone("the warm worker did not start")
-            run = next(self._ids)
             request = {"id": run, "args": args, "env": env, "cwd": str(cwd), "output": out.name}
             request["key"] = results.key.hex()
             with self._lock:
@@ -164,6 +164,8 @@ class WarmWorker:
                     future.result(timeout=KILL_WAIT)
                 raise subprocess.TimeoutExpired(args, timeout) from None
         except WorkerGone:
+            with self._lock:
+                self._results.pop(run, None)  # nothing more may be fed in from the worker
             out.seek(0)
             out.truncate()
             results.clear()

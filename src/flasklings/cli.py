@@ -1,4 +1,5 @@
-"""The `flasklings` command: progress, check, watch, hint, reset, backups, restore, solution."""
+"""The `flasklings` command: progress, check, grade, watch, hint, reset, backups, restore,
+solution."""
 
 from __future__ import annotations
 
@@ -151,6 +152,11 @@ timeout_option = click.option(
 @click.option(
     "--all", "every", is_flag=True, help="Grade every lesson, in parallel, and print a table."
 )
+@click.option(
+    "--isolated",
+    is_flag=True,
+    help="Run the checks in a sandbox (bubblewrap: no network, read-only files, no home).",
+)
 @click.pass_obj
 def check(
     state: State,
@@ -160,6 +166,7 @@ def check(
     junit_xml: Path | None,
     target: str,
     every: bool,
+    isolated: bool,
 ) -> None:
     """Grade LESSON (default: the first one not passed yet).
 
@@ -170,9 +177,12 @@ def check(
             raise click.UsageError("give a LESSON or --all, not both")
         if junit_xml:
             raise click.UsageError("--junit-xml takes one lesson; use it without --all")
+        if isolated:
+            raise click.UsageError("--isolated grades one lesson; `flasklings grade` grades all")
         _check_all(state, timeout, as_json, target)
     chosen = state.lesson(lesson)
-    result = runner.run_checks(state.course, chosen, target=target, timeout=timeout)
+    launch = _isolated_launcher(state.course, None) if isolated else None
+    result = runner.run_checks(state.course, chosen, target=target, timeout=timeout, launch=launch)
     if target == "lessons":
         state.progress.record(result)
     if junit_xml:
@@ -196,6 +206,59 @@ def _check_all(state: State, timeout: float, as_json: bool, target: str) -> None
     if as_json:
         listed = [{"lesson": r.lesson.slug, **json.loads(report.results_json(r))} for r in results]
         echo(json.dumps(listed, indent=2, ensure_ascii=False))
+    else:
+        _results_table(results)
+    raise SystemExit(max((result.exit_code for result in results), default=0))
+
+
+def _isolated_launcher(course: Course, submission: Path | None) -> runner.Launcher:
+    from flasklings import isolation  # only the isolated mode needs it
+
+    if reason := isolation.problem():
+        echo(isolation.unavailable_message(reason), err=True)
+        raise SystemExit(2)
+    return isolation.launcher(course.root, submission)
+
+
+@main.command()
+@click.argument("path", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@lesson_argument
+@timeout_option
+@click.option("--json", "as_json", is_flag=True, help="Print Exercism results.json (v3).")
+@click.option(
+    "--no-isolation",
+    is_flag=True,
+    help="Grade without the sandbox: only for code you trust (e.g. where bwrap is missing).",
+)
+@click.pass_obj
+def grade(
+    state: State,
+    path: Path,
+    lesson: str | None,
+    timeout: float,
+    as_json: bool,
+    no_isolation: bool,
+) -> None:
+    """Grade someone else's course folder PATH (all lessons, or LESSON) in a sandbox.
+
+    The checks are this course's own; only PATH/lessons/ comes from the submission. Nothing
+    is recorded in your progress. Exit status: the worst of the lessons' (0, 1 or 2).
+    """
+    submission = path.resolve()
+    folder = submission / "lessons" if (submission / "lessons").is_dir() else submission
+    launch = None if no_isolation else _isolated_launcher(state.course, submission)
+    if no_isolation:
+        echo("Grading without isolation: the code runs with all your rights.", err=True)
+    lessons = [state.lesson(lesson)] if lesson else state.course.lessons
+    results = [
+        runner.run_checks(state.course, chosen, target=folder, timeout=timeout, launch=launch)
+        for chosen in lessons
+    ]
+    if as_json:
+        listed = [{"lesson": r.lesson.slug, **json.loads(report.results_json(r))} for r in results]
+        echo(json.dumps(listed, indent=2, ensure_ascii=False))
+    elif len(results) == 1:
+        echo(report.human(results[0]))
     else:
         _results_table(results)
     raise SystemExit(max((result.exit_code for result in results), default=0))

@@ -2,8 +2,9 @@
 
 It adds `--target` (which copy of the lessons to grade), registers the `task` marker, gives
 checkers fixtures that load the learner's code fresh from that copy, and, for the grader,
-writes one JSON record per check: task, docstring, status, a learner-readable message and
-what the learner's code printed.
+sends over the results channel (flasklings.channel): the checks collected (before any
+learner code runs), each check as it starts, one JSON record per check (task, docstring,
+status, a learner-readable message and what the learner's code printed), then an end marker.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from flasklings import diagnose, learner
+from flasklings import channel, diagnose, learner, limits
 
 MAX_OUTPUT = 500
 
@@ -28,29 +29,62 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="lessons",
         help="what to grade: lessons (default), solutions, or a folder of NN_slug lesson folders",
     )
-    group.addoption("--flasklings-report", default=None, help="write check results as JSON here")
+    group.addoption(
+        channel.OPTION,
+        action="store_true",
+        help="send check results to the grader over the channel named on standard input",
+    )
+    group.addoption(
+        "--flasklings-limits",
+        default=None,
+        help="resource limits for the checks as JSON (memory bytes, cpu seconds, processes)",
+    )
+    group.addoption("--flasklings-stack", default=None, help="where to dump the stack on timeout")
     group.addoption(
         "--flasklings-deadline",
         type=float,
         default=None,
-        help="seconds after which the stack is dumped beside the report (timeout diagnosis)",
+        help="seconds after which the stack is dumped (timeout diagnosis)",
     )
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]):
+    # Before pytest's capture replaces standard input with /dev/null, and long before any
+    # learner code is imported: the key then lives only in this process's memory.
+    if channel.OPTION in args:
+        early_config.stash[_sender_key] = channel.Sender.from_stdin()
+    for arg in args:
+        if arg.startswith("--flasklings-limits="):
+            early_config.stash[_limits_key] = json.loads(arg.partition("=")[2])
+            limits.apply(early_config.stash[_limits_key])  # before any learner code runs
+    return (yield)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "task(n): ties a check to Task n of its lesson")
-    report = config.getoption("flasklings_report")
+    stack = config.getoption("flasklings_stack")
     deadline = config.getoption("flasklings_deadline")
-    if report and deadline:
-        stack_file = open(report + ".stack", "w")  # noqa: SIM115 - must outlive this function
+    if stack and deadline:
+        stack_file = open(stack, "w")  # noqa: SIM115 - must outlive this function
         config.stash[_stack_key] = stack_file
         faulthandler.dump_traceback_later(deadline, file=stack_file)
     config.stash[_results_key] = {}
 
 
+_sender_key = pytest.StashKey[channel.Sender]()
 _stack_key = pytest.StashKey()
 _results_key = pytest.StashKey[dict]()
 _collect_errors_key = pytest.StashKey[list]()
+_interrupted_key = pytest.StashKey[str]()
+_limits_key = pytest.StashKey[dict]()
+_running: list[tuple[pytest.Config, str]] = []  # for the one hook that is given no config
+
+
+def _send(config: pytest.Config, kind: str, body) -> None:
+    sender = config.stash.get(_sender_key, None)
+    if sender:
+        sender.send(kind, body)
 
 
 def target_root(config: pytest.Config) -> Path:
@@ -67,6 +101,29 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     # The checkers and the libraries they import are loaded (and their bytecode cached).
     # From here on learner code is imported: write no __pycache__ into the lesson folder.
     sys.dont_write_bytecode = True
+    # What will run, said before learner code can say anything: the grader accepts results
+    # only for exactly these checks.
+    _send(session.config, "collected", [item.nodeid for item in session.items])
+    if session.items:
+        _running.append((session.config, lesson_slug(session.items[0].path)))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item) -> None:
+    _send(item.config, "started", item.nodeid)  # names the check if the process ends in it
+
+
+def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo) -> None:
+    """KeyboardInterrupt from learner code stops pytest: say where it was raised."""
+    if not _running:
+        return
+    config, slug = _running[-1]
+    folder = target_root(config) / slug
+    message = diagnose.exception(excinfo.value, folder, config.rootpath, "Your code")
+    config.stash[_interrupted_key] = (
+        f"{message}\nKeyboardInterrupt stops a whole test run, so no further check could run. "
+        "Raise an ordinary exception instead (or none)."
+    )
 
 
 @pytest.fixture
@@ -130,7 +187,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     # Captured output accumulates over setup, call and teardown: the latest report has it all.
     entry["output"] = (report.capstdout or "") + (report.capstderr or "")
     if report.failed and entry["status"] == "pass":
-        entry["status"], entry["message"], entry["learner_error"] = _describe(item, call)
+        status, entry["message"], entry["learner_error"] = _describe(item, call)
+        entry["status"] = "fail" if status == "pass" else status  # a failed phase never passes
         if entry["learner_error"]:
             report.longrepr = entry["message"]
     elif report.skipped and entry["status"] == "pass":
@@ -142,6 +200,7 @@ def _new_entry(item: pytest.Item) -> dict:
     marker = item.get_closest_marker("task")
     doc = (getattr(item, "obj", None).__doc__ or item.name).strip().splitlines()[0]
     return {
+        "id": item.nodeid,
         "name": item.name,
         "doc": doc,
         "task": marker.args[0] if marker else None,
@@ -156,7 +215,7 @@ def _describe(item: pytest.Item, call: pytest.CallInfo) -> tuple[str, str, str |
     """(status, message, learner_error) for a failed phase of a check."""
     exc = call.excinfo.value if call.excinfo else None
     if isinstance(exc, learner.LearnerCodeError):
-        return "error", str(exc), "import"
+        return "error", str(exc) + _over_limit(item.config, exc), "import"
     if isinstance(exc, AssertionError):
         text = str(exc).strip()
         return "fail", text or f"a check failed at {item.nodeid}", None
@@ -164,7 +223,28 @@ def _describe(item: pytest.Item, call: pytest.CallInfo) -> tuple[str, str, str |
         return "error", "the check failed", None
     folder = target_root(item.config) / lesson_slug(item.path)
     message = diagnose.exception(exc, folder, item.config.rootpath, "Your code")
-    return "error", message, None
+    return "error", message + _over_limit(item.config, exc), None
+
+
+def _over_limit(config: pytest.Config, exc: BaseException) -> str:
+    """A note when the error is the grader's resource limit at work."""
+    chosen = config.stash.get(_limits_key, None)
+    if not chosen:
+        return ""
+    cause = exc.__context__ if isinstance(exc, learner.LearnerCodeError) else exc
+    if isinstance(cause, MemoryError):
+        return (
+            f"\nYour code asked for more memory than the grader allows "
+            f"({limits.describe(chosen)}). Look for something that grows without end or is "
+            "made far larger than the task needs."
+        )
+    if isinstance(cause, BlockingIOError) and "processes" in chosen:
+        return (
+            f"\nYour code started more processes than the grader allows ("
+            f"{limits.describe(chosen)}). Look for a loop that starts processes "
+            "(os.fork, subprocess) without end."
+        )
+    return ""
 
 
 @pytest.hookimpl(wrapper=True)
@@ -175,14 +255,13 @@ def pytest_make_collect_report(collector: pytest.Collector):
     return report
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    path = session.config.getoption("flasklings_report")
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     stack_file = session.config.stash.get(_stack_key, None)
     if stack_file:
         faulthandler.cancel_dump_traceback_later()
         stack_file.close()
         os.unlink(stack_file.name)
-    if not path:
+    if not session.config.stash.get(_sender_key, None):
         return
     results = session.config.stash[_results_key]
     tests = []
@@ -193,8 +272,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             tests.append(entry)
     errors = session.config.stash.get(_collect_errors_key, [])
     notes = _notes(session, tests)
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump({"tests": tests, "collect_errors": errors, "notes": notes}, handle, indent=1)
+    report = {"tests": tests, "collect_errors": errors, "notes": notes}
+    if interrupted := session.config.stash.get(_interrupted_key, None):
+        report["interrupted"] = interrupted
+    _send(session.config, "report", report)
+    _send(session.config, "end", int(exitstatus))  # written after the last check
 
 
 def _notes(session: pytest.Session, tests: list[dict]) -> dict:

@@ -1,20 +1,28 @@
-"""Grade one lesson: pytest in a subprocess with a wall-clock limit, read back as a result."""
+"""Grade one lesson: pytest in a subprocess with a wall-clock limit, read back as a result.
+
+The results come back over a signed channel (flasklings.channel), never a file the learner's
+code could find, and count only if they account for exactly the checks the checker file
+defines, end with the plugin's end marker, and agree with pytest's own exit status.
+"""
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from flasklings import diagnose, workspace
+from flasklings import channel, diagnose, endings, limits, workspace
 from flasklings.course import Course, Lesson
 
 # `--timeout`'s default: None gives each lesson its own (`timeout` in course.toml, else 30 s).
@@ -66,14 +74,15 @@ def run_checks(
     if problem := _precheck(course, lesson, folder):
         return CheckResult(lesson, "error", problem)
     with tempfile.TemporaryDirectory(prefix="flasklings-") as tmp:
-        report = Path(tmp) / "report.json"
+        stack = Path(tmp) / "stack.txt"  # a timeout's stack dump: diagnosis only, never a verdict
         args = [
             str(course.checker(lesson)),
             "-p", "flasklings.plugin", "-p", "no:cacheprovider", "-p", "no:faulthandler",
             "-p", "no:unraisableexception",  # its gc.collect() at exit costs 0.1 s
             "-o", "addopts=", "--strict-markers", "--assert=plain", "-q", "--no-header",
             f"--rootdir={course.root}", f"--basetemp={tmp}/tmp",
-            f"--target={folder.parent}", f"--flasklings-report={report}",
+            f"--target={folder.parent}", channel.OPTION, f"--flasklings-stack={stack}",
+            f"--flasklings-limits={json.dumps(limits.settings())}",
             f"--flasklings-deadline={max(timeout - 1.0, timeout * 0.8)}",
             *(["-x"] if exitfirst else []),
         ]  # fmt: skip
@@ -98,40 +107,68 @@ def run_checks(
         # The working folder is private, so files the code writes by relative path land there.
         workdir = Path(tmp) / "cwd"
         workdir.mkdir()
+        results = channel.Receiver()
         with open(Path(tmp) / "output.txt", "w+", encoding="utf-8", errors="replace") as out:
             try:
-                returncode = (launch or run_pytest)(args, env, workdir, out, timeout)
+                returncode = (launch or run_pytest)(args, env, workdir, out, timeout, results)
                 timed_out = False
             except subprocess.TimeoutExpired:
                 timed_out = True
             out.seek(0)
             output = out.read()
         if timed_out:
-            stack = Path(str(report) + ".stack")
             dump = stack.read_text(errors="replace") if stack.exists() else ""
             return CheckResult(lesson, "error", _timeout_message(course, folder, timeout, dump))
-        if not report.exists():
-            return CheckResult(lesson, "error", _broken_message(returncode, output))
-        data = json.loads(report.read_text(encoding="utf-8"))
-    return _interpret(lesson, data, returncode, output)
+        run = Run(course, lesson, folder, returncode, output, exitfirst)
+        return run.interpret(results)
 
 
-# run_pytest(args, env, cwd, out, timeout) -> exit status; TimeoutExpired once it is stopped.
-Launcher = Callable[[list[str], dict[str, str], Path, IO[str], float], int]
+# run_pytest(args, env, cwd, out, timeout, results) -> exit status; TimeoutExpired once it
+# is stopped. What the checks send over the results channel is fed to `results`.
+Launcher = Callable[[list[str], dict[str, str], Path, IO[str], float, channel.Receiver], int]
+READ_WAIT = 10.0  # seconds to wait for the rest of the channel once pytest has ended
 
 
-def run_pytest(args: list[str], env: dict, cwd: Path, out: IO[str], timeout: float) -> int:
+def run_pytest(
+    args: list[str],
+    env: dict,
+    cwd: Path,
+    out: IO[str],
+    timeout: float,
+    results: channel.Receiver,
+    prefix: list[str] | None = None,  # a sandbox's command line: the isolated mode
+) -> int:
     """Cold: `python -m pytest ARGS` in a new interpreter, its output written to `out`."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pytest", *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-        stdout=out, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True,  # its own process group: ended as a whole below
-    )  # fmt: skip
+    read_end, write_end = os.pipe()
+    stdin_read, stdin_write = os.pipe()
+    try:
+        process = subprocess.Popen(
+            [*(prefix or []), sys.executable, "-m", "pytest", *args], cwd=cwd, env=env,
+            stdin=stdin_read, stdout=out, stderr=subprocess.STDOUT, text=True,
+            pass_fds=(write_end,),  # the results channel
+            start_new_session=True,  # its own process group: ended as a whole below
+        )  # fmt: skip
+    finally:
+        os.close(stdin_read)
+        os.close(write_end)
+    with contextlib.suppress(BrokenPipeError):  # far below a pipe's buffer: written at once
+        os.write(stdin_write, channel.header(write_end, results.key))
+    os.close(stdin_write)
+    reader = threading.Thread(target=_read_all, args=(read_end, results), daemon=True)
+    reader.start()
     try:
         process.wait(timeout=timeout)
     finally:
         _end_group(process)  # nothing the checks started outlives them
+        # A process that left the group may still hold the pipe open: stop waiting for it.
+        reader.join(READ_WAIT)
     return process.returncode
+
+
+def _read_all(fd: int, results: channel.Receiver) -> None:
+    with open(fd, "rb", buffering=0) as pipe:
+        while chunk := pipe.read(65536):
+            results.feed(chunk)
 
 
 def _end_group(process: subprocess.Popen) -> None:
@@ -194,18 +231,136 @@ def _broken_message(returncode: int, output: str) -> str:
     )
 
 
-def _interpret(lesson: Lesson, data: dict, returncode: int, output: str) -> CheckResult:
-    tests = data["tests"]
-    if data["collect_errors"]:
-        detail = data["collect_errors"][0].strip().splitlines()[-1]
-        return CheckResult(
-            lesson, "error", f"The checker could not be loaded (a course bug): {detail}", tests
+def checker_functions(path: Path) -> set[str]:
+    """The check functions a checker file defines at module level, read without running
+    anything (a checker may also build classes of checks at run time: those are not here)."""
+    tree = ast.parse(path.read_bytes())
+    return {
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test")
+    }
+
+
+_PARAMS = re.compile(r"\[.*\]$")
+
+
+@dataclass
+class Run:
+    """One finished run of the checks, to be judged from what came over the channel."""
+
+    course: Course
+    lesson: Lesson
+    folder: Path
+    returncode: int
+    output: str
+    exitfirst: bool
+
+    def error(self, message: str, tests: list[dict] | None = None) -> CheckResult:
+        return CheckResult(self.lesson, "error", message, tests or [])
+
+    def interpret(self, results: channel.Receiver) -> CheckResult:
+        try:
+            messages = results.messages()
+        except channel.Forged as exc:
+            return self.error(
+                "The grader's results channel carried a message the checks did not send "
+                f"({exc}). Something in your code wrote to it, so this run cannot be graded. "
+                "Grade only what the checks report: remove the code that writes to the "
+                "grader's pipes or files."
+            )
+        kinds = [m["kind"] for m in messages]
+        if not kinds or kinds[0] != "collected":
+            return self.error(_broken_message(self.returncode, self.output))
+        collected = messages[0]["body"]
+        if problem := self._unexpected_checks(collected):
+            return self.error(problem)
+        report = next((m["body"] for m in messages if m["kind"] == "report"), None)
+        if report and report.get("collect_errors"):
+            detail = report["collect_errors"][0].strip().splitlines()[-1]
+            return self.error(f"The checker could not be loaded (a course bug): {detail}")
+        if report and report.get("interrupted"):
+            return self.error(report["interrupted"], report["tests"])
+        if report is None or kinds[-1] != "end" or kinds[-2] != "report":
+            started = [m["body"] for m in messages if m["kind"] == "started"]
+            return self.error(self._ended_early(started[-1] if started else None))
+        tests = report["tests"]
+        if problem := self._unaccounted(collected, tests):
+            return self.error(problem)
+        return self._verdict(report)
+
+    def _unexpected_checks(self, collected: list[str]) -> str | None:
+        # The list was sent at collection, before any learner code was imported; it must
+        # still name every check the checker file visibly defines, each once.
+        defined = checker_functions(self.course.checker(self.lesson))
+        ran = {_PARAMS.sub("", nodeid.rpartition("::")[2]) for nodeid in collected}
+        missing = sorted(defined - ran)
+        if not missing and len(set(collected)) == len(collected):
+            return None
+        return (
+            "The checks that ran are not the ones the checker defines "
+            f"(missing: {', '.join(missing) or 'none'}). "
+            "The checker or the grading environment was changed: restore tests/checkers/ "
+            "(e.g. `git checkout tests/checkers`) and check again."
         )
-    if not tests:
-        return CheckResult(lesson, "error", _broken_message(returncode, output), tests)
-    notes = data.get("notes") or {}  # written by the plugin: advice, a known mistake
-    for test in tests:
-        if test["learner_error"]:
-            return CheckResult(lesson, "error", test["message"], tests, notes)
-    status = "pass" if all(t["status"] == "pass" for t in tests) else "fail"
-    return CheckResult(lesson, status, None, tests, notes if status == "fail" else {})
+
+    def _unaccounted(self, collected: list[str], tests: list[dict]) -> str | None:
+        ids = [t.get("id") for t in tests]
+        if ids == collected:
+            return None
+        stopped = self.exitfirst and ids == collected[: len(ids)] and tests
+        if stopped and tests[-1]["status"] != "pass":
+            return None  # -x: the run stops at its first failing check
+        return (
+            f"The results cover {len(ids)} checks, but {len(collected)} were to run, so this "
+            "run cannot be graded. Did your code change the grader while the checks ran?"
+        )
+
+    def _verdict(self, report: dict) -> CheckResult:
+        tests = report["tests"]
+        if not tests:
+            return self.error(_broken_message(self.returncode, self.output))
+        notes = report.get("notes") or {}  # written by the plugin: advice, a known mistake
+        for test in tests:
+            if test["learner_error"]:
+                return CheckResult(self.lesson, "error", test["message"], tests, notes)
+        status = "pass" if all(t["status"] == "pass" for t in tests) else "fail"
+        # pytest's exit status is an independent witness: a pass needs 0. (0 with a check
+        # not passed is possible: the plugin counts a skipped check as failed.)
+        if status == "pass" and self.returncode != 0:
+            return self.error(
+                f"The results say {status}, but pytest ended with "
+                f"{endings.exit_status(self.returncode)}: they disagree, so this run cannot "
+                "be graded. Did your code change how checks are reported or how pytest exits?",
+                tests,
+            )
+        return CheckResult(self.lesson, status, None, tests, notes if status == "fail" else {})
+
+    def _ended_early(self, running: str | None) -> str:
+        how = endings.exit_status(self.returncode)
+        during = f" during the check {running.rpartition('::')[2]}" if running else ""
+        lines = [f"The checks ended early ({how}){during}, before they could report every result."]
+        found = endings.ending_statements(self.folder, self.course.root)
+        if found:
+            lines.append("Your code ends the process here:")
+            lines.extend(f"  {where}" for where in found)
+            lines.append(
+                "Code that runs when a module is imported (or when the app handles a request) "
+                "must not end the program: the server, the checks and your tests all run in "
+                "that process. Remove the call, or put it under "
+                '`if __name__ == "__main__":`.'
+            )
+        elif self.returncode == -signal.SIGKILL:
+            lines.append(
+                "It was killed (SIGKILL): often the system ran out of memory. Look for code "
+                "that builds something very large."
+            )
+        else:
+            tail = "\n".join(self.output.strip().splitlines()[-15:])
+            lines.append(
+                "Nothing in your lesson files ends the process directly: look at what your "
+                "code calls when it is imported or handles a request (a library that exits, "
+                "a signal sent to the process)."
+                + (f" The last output was:\n{tail}" if tail else "")
+            )
+        return "\n".join(lines)

@@ -22,7 +22,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import IO
 
-from flasklings import runner
+from flasklings import channel, runner
 from flasklings.course import Course, Lesson
 
 # What every lesson's checks import, whatever their checker says.
@@ -83,6 +83,7 @@ class WarmWorker:
         )  # fmt: skip
         self._ids = itertools.count(1)
         self._pending: dict[int, Future] = {}
+        self._results: dict[int, channel.Receiver] = {}  # run id -> where its results go
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self._gone = False
@@ -98,7 +99,14 @@ class WarmWorker:
             if answer.get("ready"):
                 self._ready.set()
                 continue
+            if "results" in answer:
+                with self._lock:
+                    results = self._results.get(answer["id"])
+                if results:
+                    results.feed(answer["results"].encode("ascii", "replace"))
+                continue
             with self._lock:
+                self._results.pop(answer["id"], None)
                 future = self._pending.pop(answer["id"], None)
             if future:
                 future.set_result((answer["exit"], answer["cpu"]))
@@ -128,13 +136,24 @@ class WarmWorker:
             raise WorkerGone(str(exc)) from None
         return future
 
-    def launch(self, args: list[str], env: dict, cwd: Path, out: IO[str], timeout: float) -> int:
+    def launch(
+        self,
+        args: list[str],
+        env: dict,
+        cwd: Path,
+        out: IO[str],
+        timeout: float,
+        results: channel.Receiver,
+    ) -> int:
         """Run pytest ARGS in a forked child; as runner.run_pytest, but without the start-up."""
+        run = next(self._ids)
         try:
             if not self._ready.wait(START_LIMIT) or self._gone:
                 raise WorkerGone("the warm worker did not start")
-            run = next(self._ids)
             request = {"id": run, "args": args, "env": env, "cwd": str(cwd), "output": out.name}
+            request["key"] = results.key.hex()
+            with self._lock:
+                self._results[run] = results
             future = self._request(request)
             try:
                 status, self.last_cpu = future.result(timeout=timeout)
@@ -145,9 +164,12 @@ class WarmWorker:
                     future.result(timeout=KILL_WAIT)
                 raise subprocess.TimeoutExpired(args, timeout) from None
         except WorkerGone:
+            with self._lock:
+                self._results.pop(run, None)  # nothing more may be fed in from the worker
             out.seek(0)
             out.truncate()
-            return runner.run_pytest(args, env, cwd, out, timeout)
+            results.clear()
+            return runner.run_pytest(args, env, cwd, out, timeout, results)
 
     def close(self) -> None:
         if self._process.stdin:

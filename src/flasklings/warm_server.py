@@ -5,10 +5,13 @@ pytest, its built-in plugins and the libraries NAME... (never a module from the 
 lessons/, solutions/ or tests/ folders), says `{"ready": true}`, then reads JSON requests,
 one a line:
 
-  {"id": 1, "args": [...], "env": {...}, "cwd": "...", "output": "..."}  run pytest.main(args)
+  {"id": 1, "args": [...], "env": {...}, "cwd": "...", "output": "...", "key": "..."}
+                                               run pytest.main(args)
   {"kill": 1}                                  end that run's process group (a timeout)
 
-and answers `{"id": 1, "exit": STATUS, "cpu": SECONDS}` when a run's child has exited. Each
+and answers `{"id": 1, "results": TEXT}` with what the run's checks send over their results
+channel (flasklings.channel: a pipe, and the key on the child's standard input, as the cold
+path does), then `{"id": 1, "exit": STATUS, "cpu": SECONDS}` when a run's child has exited. Each
 child is a copy of this process made by fork: learner code and checkers are imported only
 there, so nothing one run imports or changes is seen by the next. End of input ends the server.
 """
@@ -27,6 +30,8 @@ import sys
 import time
 import traceback
 from pathlib import Path
+
+from flasklings import channel
 
 COURSE_FOLDERS = ("lessons", "solutions", "tests")  # code that is graded, or grades
 answers = 1  # the file descriptor answers go to; main() moves it off standard output
@@ -65,7 +70,8 @@ class Server:
     def __init__(self) -> None:
         self.selector = selectors.DefaultSelector()
         self.selector.register(0, selectors.EVENT_READ, None)
-        self.running: dict[int, tuple[int, int]] = {}  # request id -> (pid, exit watch fd)
+        # request id -> (pid, exit watch fd, results pipe's read end)
+        self.running: dict[int, tuple[int, int, int]] = {}
         self.pending = b""
 
     def serve(self) -> None:
@@ -75,8 +81,10 @@ class Server:
                     if not self._read_requests():
                         self._stop_all()
                         return
+                elif key.data[0] == "results":
+                    self._forward(key.data[1], key.fd)
                 else:
-                    self._reap(key.data)
+                    self._reap(key.data[1])
 
     def _read_requests(self) -> bool:
         chunk = os.read(0, 65536)
@@ -94,20 +102,51 @@ class Server:
 
     def _start(self, request: dict) -> None:
         read_end, write_end = os.pipe()  # closes when the child exits: the fallback exit watch
+        results_read, results_write = os.pipe()
+        stdin_read, stdin_write = os.pipe()
+        os.write(stdin_write, channel.header(results_write, bytes.fromhex(request.pop("key"))))
+        os.close(stdin_write)
         pid = os.fork()
         if pid == 0:
             os.close(read_end)
-            _child(request, self.selector, [answers, *(fd for _, fd in self.running.values())])
+            os.close(results_read)
+            inherited = [answers, *(fd for _, *fds in self.running.values() for fd in fds)]
+            _child(request, self.selector, inherited, stdin_read)
         os.close(write_end)
+        os.close(results_write)
+        os.close(stdin_read)
         watch = read_end
         if hasattr(os, "pidfd_open"):  # precise even if the code forked children of its own
             watch = os.pidfd_open(pid)
             os.close(read_end)
-        self.running[request["id"]] = (pid, watch)
-        self.selector.register(watch, selectors.EVENT_READ, request["id"])
+        os.set_blocking(results_read, False)
+        self.running[request["id"]] = (pid, watch, results_read)
+        self.selector.register(watch, selectors.EVENT_READ, ("exit", request["id"]))
+        self.selector.register(results_read, selectors.EVENT_READ, ("results", request["id"]))
+
+    def _forward(self, request_id: int, fd: int) -> bool:
+        """Pass on what the run's checks sent; False once nothing more is waiting."""
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            return False
+        if not chunk:  # every writer is gone
+            self.selector.unregister(fd)
+            self.running[request_id] = (*self.running[request_id][:2], -1)
+            os.close(fd)
+            return False
+        _send({"id": request_id, "results": chunk.decode("ascii", "replace")})
+        return True
 
     def _reap(self, request_id: int) -> None:
-        pid, watch = self.running.pop(request_id)
+        pid, watch, results = self.running[request_id]
+        if results >= 0:  # the child has exited: what it sent is all in the pipe already
+            while self._forward(request_id, results):
+                pass
+            if self.running[request_id][2] >= 0:  # still open (held by an escaped process)
+                self.selector.unregister(results)
+                os.close(results)
+        del self.running[request_id]
         self.selector.unregister(watch)
         os.close(watch)
         _end_group(pid)  # before reaping, so the group id cannot have been reused yet
@@ -116,7 +155,7 @@ class Server:
         _send({"id": request_id, "exit": os.waitstatus_to_exitcode(status), "cpu": cpu})
 
     def _stop_all(self) -> None:
-        for pid, _ in self.running.values():
+        for pid, *_ in self.running.values():
             _end_group(pid)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
@@ -130,15 +169,17 @@ def _end_group(pid: int) -> None:
             kill(pid, signal.SIGKILL)
 
 
-def _child(request: dict, selector: selectors.BaseSelector, inherited: list[int]) -> None:
+def _child(
+    request: dict, selector: selectors.BaseSelector, inherited: list[int], stdin: int
+) -> None:
     """Run pytest in this forked child, as `python -m pytest ARGS` would in a new process."""
     code = 3
     try:
         os.setsid()  # its own process group, so a timeout can end it with all it started
         selector.close()
         for fd in inherited:
-            os.close(fd)
-        stdin = os.open(os.devnull, os.O_RDONLY)
+            if fd >= 0:
+                os.close(fd)
         output = os.open(request["output"], os.O_WRONLY | os.O_APPEND)
         os.dup2(stdin, 0)
         os.dup2(output, 1)

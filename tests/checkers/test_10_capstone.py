@@ -182,6 +182,23 @@ def schema_differences(app):
             return compare_metadata(MigrationContext.configure(connection), db.metadata)
 
 
+def constraint_names(engine, table_names):
+    """{(table, kind): name} of the primary keys, unique and check constraints in a database.
+    Check constraints are told apart by name only (each database writes their SQL its own way)."""
+    from sqlalchemy import inspect
+
+    found = {}
+    inspector = inspect(engine)
+    for table in table_names:
+        found[(table, "primary key")] = inspector.get_pk_constraint(table).get("name")
+        for unique in inspector.get_unique_constraints(table):
+            found[(table, f"unique ({', '.join(unique['column_names'])})")] = unique["name"]
+        checks = [check["name"] for check in inspector.get_check_constraints(table)]
+        if checks:  # an unnamed one makes the entry None
+            found[(table, "check")] = None if None in checks else ", ".join(sorted(checks))
+    return found
+
+
 # --- Task 1: the production layout ----------------------------------------------------------
 
 
@@ -622,6 +639,42 @@ def test_upgrade_makes_exactly_the_models_schema(build, database, lesson_dir, mo
         f"after flask db upgrade the database differs from the models: {shown}. Expected "
         "none: generate the migration with `flask db migrate`, then read and correct it "
         "(`flask db check` says whether they agree)"
+    )
+
+
+@pytest.mark.task(2)
+@on_database
+def test_constraints_are_named_as_the_models_name_them(build, database, lesson_dir, monkeypatch):
+    """Every constraint has a name, the same after `flask db upgrade` as the models give it, {database}."""  # noqa: E501
+    from sqlalchemy import create_engine
+
+    app = upgraded(build(database), lesson_dir, monkeypatch)
+    with app.app_context():
+        db = app.extensions["sqlalchemy"]
+        names = [t for t in ("invoice", "user_account") if t in db.metadata.tables]
+        made = constraint_names(db.engine, names)
+        models = create_engine("sqlite://")  # the models' own DDL, names by their convention
+        try:
+            db.metadata.create_all(models, tables=[db.metadata.tables[t] for t in names])
+            wanted = constraint_names(models, names)
+        finally:
+            models.dispose()
+    unnamed = [f"{table} {kind}" for (table, kind), name in wanted.items() if not name]
+    assert not unnamed, (
+        f"the models leave these constraints without a name: {', '.join(unnamed)}, expected a "
+        "name for each: MetaData(naming_convention={...}) on the models' base class, with "
+        '"pk", "uq" and "ck" entries, so that a later migration can drop or change them by name'
+    )
+    differ = [
+        f"{table} {kind}: {made.get((table, kind))!r} in the database, {name!r} in the models"
+        for (table, kind), name in wanted.items()
+        if made.get((table, kind)) != name
+    ]
+    assert not differ, (
+        f"after flask db upgrade the constraints are named otherwise than the models name them: "
+        f"{'; '.join(differ)}. Expected the same names: generate the migration with the naming "
+        "convention in place (`flask db migrate` writes op.f(...) names), or write them as the "
+        "convention would"
     )
 
 

@@ -22,7 +22,9 @@ def upgrade():
         sa.Column("status", sa.String(20), nullable=False),
         # An instant: timestamptz on PostgreSQL; the models' type converts to UTC.
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint("amount_cents > 0", name="ck_invoice_amount_cents_positive"),
+        # op.f(): the name is final. A plain string would go through the models' naming
+        # convention, "ck_%(table_name)s_%(constraint_name)s", and be prefixed a second time.
+        sa.CheckConstraint("amount_cents > 0", name=op.f("ck_invoice_amount_cents_positive")),
     )
     op.create_table(
         "user_account",

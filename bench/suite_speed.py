@@ -10,10 +10,12 @@ processes), plus one grading's breakdown: the children's CPU, and how many of th
 tests the bug runs ran before their first failure.
 
 `--checker FILE` times another version of the checker (e.g. an older one from git) in the
-same conditions, for a before/after comparison:
+same conditions, for a before/after comparison; `--bugs FILE` gives it another bugs.toml
+(each bug costs a run, so a longer list is slower with the same checker):
 
     git show :tests/checkers/test_09_testing.py > /tmp/old_09.py   # the staged version
-    .venv/bin/python bench/suite_speed.py --runs 3 --checker /tmp/old_09.py
+    git show :tests/mutants/09_testing/bugs.toml > /tmp/bugs.toml
+    .venv/bin/python bench/suite_speed.py --runs 3 --checker /tmp/old_09.py --bugs /tmp/bugs.toml
 
 Budget: ≤ 5 s wall for the solution suite on a quiet 2-core machine. The load average is
 printed with the figures: on a busy machine only the CPU times compare.
@@ -35,17 +37,21 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECKER = Path("tests/checkers/test_09_testing.py")
+BUGS = Path("tests/mutants/09_testing/bugs.toml")
 QUIET = {**os.environ, "NO_COLOR": "1", "FLASKLINGS_COMMAND": "flasklings"}
 BUDGET = 5.0
 
 
-def course_copy(folder: Path, checker: Path) -> Path:
-    """The files `flasklings check 09` reads, with `checker` as lesson 9's checker."""
+def course_copy(folder: Path, checker: Path, bugs: Path | None = None) -> Path:
+    """The files `flasklings check 09` reads, with `checker` as lesson 9's checker (and
+    `bugs` as its bugs.toml, if given)."""
     for name in ("course.toml", "pyproject.toml", "conftest.py"):
         shutil.copy(ROOT / name, folder / name)
     shutil.copytree(ROOT / "tests" / "checkers", folder / "tests" / "checkers")
     shutil.copy(checker, folder / CHECKER)
     shutil.copytree(ROOT / "tests" / "mutants", folder / "tests" / "mutants")
+    if bugs:
+        shutil.copy(bugs, folder / BUGS)
     for target in ("solutions", "lessons"):
         shutil.copytree(ROOT / target, folder / target)
     return folder
@@ -93,15 +99,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--checker", type=Path, help="another checker file to time as well")
+    parser.add_argument("--bugs", type=Path, help="the bugs.toml for --checker's timing")
     options = parser.parse_args()
     flasklings = str(Path(sys.executable).with_name("flasklings"))
-    checkers = {"current": ROOT / CHECKER}
+    checkers = {"current": (ROOT / CHECKER, None)}
     if options.checker:
-        checkers["--checker"] = options.checker.resolve()
+        bugs = options.bugs.resolve() if options.bugs else None
+        checkers["--checker"] = (options.checker.resolve(), bugs)
     print(f"load average before: {load()}  ({os.cpu_count()} cores, median of {options.runs})")
-    for label, checker in checkers.items():
+    for label, (checker, bugs) in checkers.items():
         with tempfile.TemporaryDirectory() as tmp:
-            course = course_copy(Path(tmp), checker)
+            course = course_copy(Path(tmp), checker, bugs)
             for suite, target in (("solution", "solutions"), ("starter", "lessons")):
                 command = [flasklings, "--root", tmp, "check", "09", "--target", target]
                 wall, cpu, output = timed(command, options.runs)

@@ -451,7 +451,8 @@ def _pristine(tests: Path, service: Path, folder: Path) -> Path:
 
 
 def _prepare(pristine: Path, folder: Path, bug: Bug | None) -> Path:
-    """A folder for one run: the correct service, or the service with the bug made."""
+    """A folder for one run: the correct service, or the service with the bug made. A copy,
+    never links: a test that writes into a file of the service must not reach another run."""
     shutil.copytree(pristine, folder)
     for edit in bug.mutant.edits if bug else ():
         path = folder / edit.file
@@ -462,9 +463,24 @@ def _prepare(pristine: Path, folder: Path, bug: Bug | None) -> Path:
     return folder
 
 
+def start_order(bugs: list[Bug], tests: Path) -> list[Bug]:
+    """The bugs in the order their runs start. The first ones run beside the correct
+    service's run, before coverage says which tests to try first, so in the suite's own order:
+    bugs of a task whose files are named by an early test file (test_api.py: api.py) first.
+    The order changes the cost, never a verdict."""
+    files = sorted(path.stem for path in tests.rglob("test*.py"))
+
+    def place(bug: Bug) -> int:
+        stems = [Path(name).stem for name in TASK_FILES.get(bug.task, [])]
+        named = [n for n, test in enumerate(files) for stem in stems if stem in test]
+        return min(named, default=len(files))
+
+    return sorted(bugs, key=place)
+
+
 def changed_lines(edit: mutants.Edit, text: str) -> range:
     """The lines of `text` (the correct file) that the edit changes; for an edit that only
-    adds lines, the line they follow."""
+    adds lines, the lines either side of them (the one before may be a docstring)."""
     found = edit.find.strip("\n").split("\n")
     made = edit.replace.strip("\n").split("\n") if edit.replace.strip("\n") else []
     same_start = 0
@@ -478,7 +494,7 @@ def changed_lines(edit: mutants.Edit, text: str) -> range:
     start = text.index(edit.find) + len(edit.find) - len(edit.find.lstrip("\n"))
     top = text.count("\n", 0, start) + 1
     first, last = top + same_start, top + len(found) - same_end - 1
-    return range(min(first, last), last + 1) if first <= last else range(first - 1, first)
+    return range(min(first, last), last + 1) if first <= last else range(first - 1, first + 1)
 
 
 def likely_catchers(bug: Bug, service: Path, coverage: dict) -> tuple[str, ...]:
@@ -561,28 +577,33 @@ def grade_suite(root: Path, tests: Path, base: Path, seconds: float | None = Non
         coverage=True,
     )
     bugs = {}
-    for bug in load_bugs(root):
-        folder = _prepare(pristine, base / bug.name, bug)
+    for bug in start_order(load_bugs(root), tests):
         # -x: the first failing test proves the bug is caught, and nobody reads its report
         # (--tb=no, no assertion rewriting): the cheapest run that gives the verdict.
         quick = ["-x", "--tb=no", "--assert=plain"]
         args = [*common, *quick, f"--basetemp={base / (bug.name + '-tmp')}"]
-        bugs[bug.name] = (bug, Run(bug.name, folder, args, limit=end - started))
+        bugs[bug.name] = (bug, Run(bug.name, base / bug.name, args, limit=end - started))
     by_run = {run.name: bug for bug, run in bugs.values()}
+    measured: list[dict] = []  # the correct service's coverage, read once it is there
 
     def prepare(run: Run) -> bool:
-        """Once the correct service's run is over: skip the bugs if it went wrong, else put
+        """Make the run's folder just before it starts (the correct service's run need not
+        wait for them all). Once that run is over: skip the bugs if it went wrong, else put
         each bug's likely catchers first and bound the run by the correct one's time."""
-        if run is reference or (reference.status is None and not reference.timed_out):
-            return True  # (a bug run that starts beside the correct one keeps suite order)
-        if suite_problem(reference):
-            return False  # the bugs cannot be counted: no need to run them
-        run.cpu_limit = max(BUG_SLACK * reference.cpu, BUG_CPU)
-        run.limit = end - time.monotonic()  # a hang that uses no CPU: until time runs out
-        if run.limit < 1:
-            return False  # the grader's time is up: this bug is not tried
-        coverage = _coverage(reference)
-        run.first = likely_catchers(by_run[run.name], service, coverage)
+        if run is reference:
+            return True
+        if reference.status is not None or reference.timed_out:  # the correct run is over
+            if suite_problem(reference):
+                return False  # the bugs cannot be counted: no need to run them
+            run.cpu_limit = max(BUG_SLACK * reference.cpu, BUG_CPU)
+            run.limit = end - time.monotonic()  # a hang that uses no CPU: until time runs out
+            if run.limit < 1:
+                return False  # the grader's time is up: this bug is not tried
+            if not measured:
+                measured.append(_coverage(reference))
+            run.first = likely_catchers(by_run[run.name], service, measured[0])
+        # (else it starts beside the correct one, and keeps the suite's order)
+        _prepare(pristine, run.folder, by_run[run.name])
         return True
 
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # the children load no other plugins

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from flasklings import channel, diagnose, learner, limits
+from flasklings import channel, diagnose, learner, limits, speedups
 
 MAX_OUTPUT = 500
 
@@ -63,6 +63,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]):
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "task(n): ties a check to Task n of its lesson")
+    speedups.lazy_url_builders()
     stack = config.getoption("flasklings_stack")
     deadline = config.getoption("flasklings_deadline")
     if stack and deadline:

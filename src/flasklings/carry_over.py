@@ -12,6 +12,8 @@ import functools
 
 import pytest
 
+from flasklings.report import CARRIED
+
 
 def again(check, lesson: int, task: int = 1):
     """An earlier lesson's check as a check of this lesson's `task` (the service still does it)."""
@@ -21,7 +23,7 @@ def again(check, lesson: int, task: int = 1):
         return check(*args, **kwargs)
 
     del still.pytestmark  # the earlier lesson's task number, copied by wraps
-    still.__doc__ = f"As in lesson {lesson}: {check.__doc__.strip()}"
+    still.__doc__ = f"{CARRIED}{lesson}: {check.__doc__.strip()}"
     return staticmethod(pytest.mark.task(task)(still))
 
 
@@ -36,8 +38,9 @@ def borrow(fixture):
 def lesson_class(module, lesson: int, leave_out=(), task: int = 1) -> type:
     """A class holding `module`'s fixtures and its checks that still apply, as `task`."""
     namespace = {}
+    own = getattr(module, "NOT_CARRIED", frozenset())  # fixtures only its own file needs
     for name, value in vars(module).items():
-        if type(value).__name__ == "FixtureFunctionDefinition":
+        if type(value).__name__ == "FixtureFunctionDefinition" and name not in own:
             namespace[name] = borrow(value)
         elif name.startswith("test_") and callable(value) and name not in leave_out:
             namespace[name] = again(value, lesson, task)

@@ -63,6 +63,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]):
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "task(n): ties a check to Task n of its lesson")
+    config.addinivalue_line("markers", LATE)
     speedups.lazy_url_builders()
     stack = config.getoption("flasklings_stack")
     deadline = config.getoption("flasklings_deadline")
@@ -96,6 +97,13 @@ def target_root(config: pytest.Config) -> Path:
 def lesson_slug(path: Path) -> str:
     """tests/checkers/test_03_blueprints.py -> 03_blueprints."""
     return path.stem.removeprefix("test_")
+
+
+LATE = "late: runs after its file's other checks (the servers it needs boot meanwhile)"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.get_closest_marker("late") is not None)  # stable
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -266,7 +274,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     results = session.config.stash[_results_key]
     tests = []
-    for item in session.items:  # file order
+    for item in session.items:  # file order, `late` checks last
         entry = results.get(item.nodeid)
         if entry:
             entry["output"] = entry["output"][:MAX_OUTPUT]

@@ -19,6 +19,8 @@ from flasklings import causes
 from flasklings.course import CourseError
 from flasklings.runner import CheckResult
 
+CARRIED = "As in lesson "  # how an earlier lesson's check, run again, begins its description
+
 PASS, FAIL = "✓", "✗"
 COMMAND_VARIABLE = "FLASKLINGS_COMMAND"
 
@@ -87,6 +89,7 @@ def human(result: CheckResult) -> str:
     for test in result.tests:
         by_task.setdefault(test["task"], []).append(test)
     for number, tests in by_task.items():
+        tests.sort(key=lambda test: test["doc"].startswith(CARRIED))  # the task's own first
         title = _task_title(result, number)
         lines.append(click.style(f"Task {number}: {title}", bold=True))
         for test in tests:

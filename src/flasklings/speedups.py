@@ -36,4 +36,3 @@ def lazy_url_builders() -> None:
 def eager_url_builders() -> None:
     """Werkzeug's own behaviour again (for the test that compares the two)."""
     Rule._compile_builder = _original  # type: ignore[method-assign]
-

@@ -116,6 +116,22 @@ def test_json_is_exercism_results_v3_in_file_order(tiny: Path):
     assert data["tests"][1]["output"] == "checked /bye\n"
 
 
+def test_late_checks_run_last_and_each_task_lists_its_own_checks_first(tiny: Path):
+    checker = tiny / "tests/checkers/test_01_tiny.py"
+    text = checker.read_text().replace("@pytest.mark.task(1)\n", "@pytest.mark.task(2)\n")
+    text = text.replace('"""GET / says hi."""', '"""As in lesson 0: GET / says hi."""')
+    checker.write_text(text)
+    solve(tiny)
+    shown = flasklings(tiny, "check", "01").output  # ran first, listed after the task's own
+    assert shown.index("GET /bye says bye.") < shown.index("As in lesson 0: GET / says hi.")
+    checker.write_text(text.replace("def test_hi", "@pytest.mark.late\ndef test_hi"))
+    ran = json.loads(flasklings(tiny, "check", "01", "--json").output)
+    assert [t["name"] for t in ran["tests"]] == [
+        "GET /bye says bye.",
+        "As in lesson 0: GET / says hi.",
+    ]
+
+
 def test_json_output_is_cut_to_500_characters(tiny: Path):
     solve(tiny)
     (tiny / LESSON).write_text(

@@ -12,13 +12,12 @@ and not in .flasklings/, whose loss must lose nothing but cached results.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -79,16 +78,29 @@ def dashboard_url(url: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # never carry a token to another address
+@functools.cache
+def _opener():
+    # Made on first use: urllib.request and its TLS set-up cost a check that shares nothing
+    # about a tenth of a second.
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None  # never carry a token to another address
+
+    # No proxies: the dashboard is in the room, and a proxy from the environment would see
+    # the tokens.
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect)
 
 
-# No proxies: the dashboard is in the room, and a proxy from the environment would see tokens.
-_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect)
+def _open(request):
+    return _opener().open(request, timeout=TIMEOUT)
 
 
 def _post(url: str, body: dict | None, token: str | None = None) -> tuple[int, dict]:
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(
         url,
         data=json.dumps(body or {}).encode(),
@@ -99,7 +111,7 @@ def _post(url: str, body: dict | None, token: str | None = None) -> tuple[int, d
         method="POST",
     )
     try:
-        with _opener.open(request, timeout=TIMEOUT) as response:
+        with _open(request) as response:
             status, raw = response.status, response.read()
     except urllib.error.HTTPError as exc:
         status, raw = exc.code, exc.read()

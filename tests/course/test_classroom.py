@@ -368,7 +368,7 @@ def test_nothing_is_sent_without_joining(config_home, monkeypatch, capsys):
     def no_network(*args, **kwargs):
         raise AssertionError("a request was made without joining")
 
-    monkeypatch.setattr(rooms._opener, "open", no_network)
+    monkeypatch.setattr(rooms, "_open", no_network)
     assert rooms.membership() is None
     rooms.share([check_result()])
     assert capsys.readouterr().err == ""

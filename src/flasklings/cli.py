@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import click
@@ -326,11 +327,14 @@ def watch(state: State, lesson: str | None, timeout: float, manual: bool, cold: 
     folder = state.course.lesson_dir(chosen)
     with warm.grader(state.course, warm=not cold) as grade:
         clock = rooms.Clock()
-        _watch(state, chosen, folder, manual, lambda: clock.time(grade, chosen, timeout=timeout))
+        timed = partial(clock.time, grade, chosen, timeout=timeout)
+        _watch(state, chosen, folder, manual, timed, clock)
     echo("End of input: watch mode stopped.")
 
 
-def _watch(state: State, chosen: Lesson, folder: Path, manual: bool, grade) -> None:
+def _watch(
+    state: State, chosen: Lesson, folder: Path, manual: bool, grade, clock: rooms.Clock
+) -> None:
     from flasklings.watch import clear_screen, triggers
 
     def run(reason: str | None = None) -> None:
@@ -342,7 +346,7 @@ def _watch(state: State, chosen: Lesson, folder: Path, manual: bool, grade) -> N
         echo(report.human(result))
         if result.status == "pass":
             _next_step(state, chosen)
-        rooms.share([result])
+        rooms.share([result], clock)  # only if the learner joined a classroom dashboard
         how = "Press Enter to re-check" if manual else "Save a file or press Enter to re-check"
         echo(f"\n{how}; Ctrl-C or Ctrl-D stops. (watching lessons/{chosen.slug}/)")
 

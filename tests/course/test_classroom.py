@@ -307,6 +307,17 @@ def test_time_stuck_runs_from_the_first_failure_until_a_pass(client, monkeypatch
     assert row["stuck_seconds"] == 30
 
 
+def test_a_check_that_could_not_grade_says_the_task_states_are_older(client):
+    ada = token_of(client, "ada")
+    post(client, ada, result())
+    post(client, ada, result(status="error", checks=()))  # e.g. a syntax error: no check ran
+    (row,) = room(client)
+    assert row["lesson"] == "01_hello: could not grade"
+    assert row["tasks"][0]["text"].startswith("Could not grade the last check")
+    assert row["tasks"][2]["text"].startswith("Task 2: ✗ failing")  # still stuck
+    assert row["stuck_seconds"] is not None
+
+
 def test_the_longest_stuck_learner_comes_first(client, monkeypatch):
     ada, bo, cy = (token_of(client, name) for name in ("ada", "bo", "cy"))
     moments = iter([100.0, 200.0, 250.0])
@@ -568,3 +579,60 @@ def _passing(slug: str) -> runner.CheckResult:
     for test in done.tests:
         test["status"] = "pass"
     return done
+
+
+# -- which verbs share -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sent(config_home, monkeypatch) -> list[dict]:
+    """What the CLI would post, with a joined membership (no network: the HTTP path is the
+    end-to-end test's)."""
+    posted: list[dict] = []
+
+    def record(url, body, token=None):
+        posted.append({"url": url, "body": body, "token": token})
+        return 200, {}
+
+    monkeypatch.setattr(rooms, "_post", record)
+    monkeypatch.setenv("FLASKLINGS_COMMAND", "flasklings")
+    return posted
+
+
+def _tiny(tmp_path: Path) -> Path:
+    root = tmp_path / "course"
+    shutil.copytree(ROOT / "tests/course/data/tiny_course", root)
+    return root
+
+
+def _cli(root: Path, *args: str, input: str | None = None):
+    from click.testing import CliRunner
+
+    from flasklings.cli import main
+
+    return CliRunner().invoke(main, ["--root", str(root), *args], input=input)
+
+
+def test_check_watch_and_check_all_share_only_after_joining(tmp_path, sent):
+    root = _tiny(tmp_path)
+    assert _cli(root, "check", "01").exit_code == 1
+    assert sent == []  # not joined: nothing
+
+    rooms._save(rooms.Membership("http://127.0.0.1:9", "ada", 1, "my-token"))
+    assert _cli(root, "check", "01").exit_code == 1
+    assert _cli(root, "watch", "01", "--manual", input="\n").exit_code == 0
+    assert _cli(root, "check", "--all").exit_code == 2  # the tiny course's lesson 2 errs
+    assert len(sent) == 4  # check, watch twice (start and Enter), check --all: one post each
+    for post in sent:
+        assert post["url"] == "http://127.0.0.1:9/api/results"
+        assert post["token"] == "my-token"
+        assert schema.results(post["body"])
+        first = post["body"]["results"][0]
+        assert first["lesson"] == "01_tiny" and first["status"] == "fail"
+        assert first["seconds"] is not None and first["checks"]
+    assert [r["lesson"] for r in sent[-1]["body"]["results"]] == ["01_tiny", "02_later"]
+
+    assert _cli(root, "leave").exit_code == 0
+    assert _cli(root, "check", "01").exit_code == 1
+    assert len(sent) == 5  # the leave itself; no check result after it
+    assert sent[-1]["url"].endswith("/api/leave")

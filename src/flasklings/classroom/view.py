@@ -40,6 +40,10 @@ def row(learner: dict, moment: float) -> dict:
             text += f" for {duration(moment - task['failing_since'])}"
         checks_failing = ", ".join(failing.get(task["task"], []))
         tasks.append({"state": task["state"], "text": text, "checks": checks_failing})
+    if learner["status"] == "error" and not checks and tasks:
+        # Nothing could run (a syntax error, a missing file): the task states are older.
+        note = "Could not grade the last check; the states below are from an earlier one"
+        tasks.insert(0, {"state": "error", "text": note, "checks": ""})
     if learner["lesson"] is None:
         lesson = "not checked yet"
     else:

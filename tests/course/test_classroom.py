@@ -555,6 +555,7 @@ def test_a_room_of_three_learners_seen_live_in_chromium(tmp_path, monkeypatch):
             artifacts.mkdir(exist_ok=True)
             page.screenshot(path=str(artifacts / "classroom.png"), full_page=True)
             assert problems == [], problems  # no script error, no blocked inline code
+            assert _axe_problems(browser, instructor) == []
             browser.close()
 
         # ada leaves: the dashboard forgets her, and her next check sends nothing.
@@ -572,6 +573,25 @@ def test_a_room_of_three_learners_seen_live_in_chromium(tmp_path, monkeypatch):
         status = dashboard.stop()
     assert status == 0, "".join(dashboard.output)
     dashboard.wait_for(r"Dashboard stopped")
+
+
+def _axe_problems(browser, address: str) -> list[str]:
+    """axe-core's critical and serious findings on the page (in a context that lets the test
+    add axe's script, which the page's own policy rightly refuses)."""
+    axe = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+    if not axe.is_file():
+        _unavailable("axe-core is not installed: run `npm ci` at the repository root")
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.goto(address)
+    page.add_script_tag(path=str(axe))
+    found = page.evaluate("axe.run(document, {resultTypes: ['violations']})")["violations"]
+    context.close()
+    return [
+        f"{rule['id']}: {rule['help']} ({len(rule['nodes'])}x)"
+        for rule in found
+        if rule["impact"] in ("critical", "serious")
+    ]
 
 
 def _passing(slug: str) -> runner.CheckResult:

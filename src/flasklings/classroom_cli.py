@@ -10,11 +10,23 @@ from flasklings import rooms
 from flasklings.report import command
 
 
+def _code(ctx, param, value: str | None) -> str | None:
+    if value is not None and not 4 <= len(value.replace("-", "").replace(" ", "")) <= 60:
+        raise click.BadParameter("give 4 to 60 letters or digits (dashes and spaces are ignored)")
+    return value
+
+
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="The address to listen on: 0.0.0.0 lets the room's laptops in.")  # fmt: skip
-@click.option("--port", default=8750, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--code", help="The join code learners type (default: a random one).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address to listen on: 0.0.0.0 lets the room's laptops in.",
+)
+@click.option(
+    "--port", default=8750, show_default=True, type=click.IntRange(1, 65535), help="The port."
+)
+@click.option("--code", callback=_code, help="The join code learners type (default: a random one).")
 def classroom(host: str, port: int, code: str | None) -> None:
     """Start the live dashboard of the room (Gunicorn), until Ctrl-C.
 

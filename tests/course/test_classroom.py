@@ -467,6 +467,20 @@ class Dashboard:
         return self.process.returncode
 
 
+def test_classroom_says_so_when_its_port_is_taken():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "flasklings", "classroom", "--port", str(port)],
+            cwd=ROOT, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Is the port taken? Choose another with --port." in done.stderr
+    assert "join" not in done.stdout  # no code or address is printed for a dashboard not running
+
+
 def _learner_env(home: Path) -> dict:
     return {
         **os.environ,

@@ -63,6 +63,12 @@ def instructor_token_matches(token: str) -> bool:
     return _same(token, current_app.config["INSTRUCTOR_TOKEN"])
 
 
+NOT_SIGNED_IN = (
+    "The room is for the instructor: open the address with ?token= that `flasklings classroom` "
+    "printed."
+)
+
+
 def instructor_required(view):
     """The instructor's cookie, or the token as a Bearer header (scripts): else 401 or 403."""
 
@@ -72,8 +78,7 @@ def instructor_required(view):
             return view(*args, **kwargs)
         token = bearer()
         if token is None:
-            abort(401, "The room is for the instructor: open the address with ?token= that "
-                  "`flasklings classroom` printed.")  # fmt: skip
+            abort(401, NOT_SIGNED_IN)
         if not instructor_token_matches(token):
             abort(403, "That is not the instructor token of this dashboard.")
         return view(*args, **kwargs)

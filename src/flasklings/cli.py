@@ -7,12 +7,14 @@ import json
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import click
 
 from flasklings import course as course_mod
-from flasklings import report, runner, workspace
+from flasklings import report, rooms, runner, workspace
+from flasklings.classroom_cli import classroom, join, leave
 from flasklings.course import Course, CourseError, Lesson, NotWrittenYet
 from flasklings.progress import Progress
 from flasklings.report import command
@@ -182,7 +184,10 @@ def check(
         _check_all(state, timeout, as_json, target)
     chosen = state.lesson(lesson)
     launch = _isolated_launcher(state.course, None) if isolated else None
-    result = runner.run_checks(state.course, chosen, target=target, timeout=timeout, launch=launch)
+    clock = rooms.Clock()
+    result = clock.time(
+        runner.run_checks, state.course, chosen, target=target, timeout=timeout, launch=launch
+    )
     if target == "lessons":
         state.progress.record(result)
     if junit_xml:
@@ -190,6 +195,7 @@ def check(
     echo(report.results_json(result) if as_json else report.human(result))
     if result.status == "pass" and not as_json:
         _next_step(state, chosen)
+    rooms.share([result], clock)  # only if the learner joined a classroom dashboard
     raise SystemExit(result.exit_code)
 
 
@@ -198,8 +204,11 @@ def _check_all(state: State, timeout: float, as_json: bool, target: str) -> None
     from flasklings import warm  # only check --all and watch need it
 
     lessons = state.course.lessons
+    clock = rooms.Clock()
     with warm.grader(state.course) as grade, ThreadPoolExecutor(os.cpu_count()) as pool:
-        results = list(pool.map(lambda x: grade(x, target=target, timeout=timeout), lessons))
+        results = list(
+            pool.map(lambda x: clock.time(grade, x, target=target, timeout=timeout), lessons)
+        )
     if target == "lessons":
         for result in results:
             state.progress.record(result)
@@ -208,6 +217,7 @@ def _check_all(state: State, timeout: float, as_json: bool, target: str) -> None
         echo(json.dumps(listed, indent=2, ensure_ascii=False))
     else:
         _results_table(results)
+    rooms.share(results, clock)
     raise SystemExit(max((result.exit_code for result in results), default=0))
 
 
@@ -316,11 +326,15 @@ def watch(state: State, lesson: str | None, timeout: float, manual: bool, cold: 
     chosen = state.lesson(lesson)
     folder = state.course.lesson_dir(chosen)
     with warm.grader(state.course, warm=not cold) as grade:
-        _watch(state, chosen, folder, manual, lambda: grade(chosen, timeout=timeout))
+        clock = rooms.Clock()
+        timed = partial(clock.time, grade, chosen, timeout=timeout)
+        _watch(state, chosen, folder, manual, timed, clock)
     echo("End of input: watch mode stopped.")
 
 
-def _watch(state: State, chosen: Lesson, folder: Path, manual: bool, grade) -> None:
+def _watch(
+    state: State, chosen: Lesson, folder: Path, manual: bool, grade, clock: rooms.Clock
+) -> None:
     from flasklings.watch import clear_screen, triggers
 
     def run(reason: str | None = None) -> None:
@@ -332,6 +346,7 @@ def _watch(state: State, chosen: Lesson, folder: Path, manual: bool, grade) -> N
         echo(report.human(result))
         if result.status == "pass":
             _next_step(state, chosen)
+        rooms.share([result], clock)  # only if the learner joined a classroom dashboard
         how = "Press Enter to re-check" if manual else "Save a file or press Enter to re-check"
         echo(f"\n{how}; Ctrl-C or Ctrl-D stops. (watching lessons/{chosen.slug}/)")
 
@@ -539,3 +554,8 @@ def solution(state: State, lesson: str, force: bool) -> None:
         raise SystemExit(1)
     diff = workspace.solution_diff(state.course, chosen)
     echo(diff or f"Your files in lessons/{chosen.slug}/ match the reference solution.")
+
+
+# The classroom dashboard (classroom_cli.py): the instructor's and the learner's side.
+for _command in (classroom, join, leave):
+    main.add_command(_command)

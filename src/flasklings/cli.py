@@ -539,3 +539,11 @@ def solution(state: State, lesson: str, force: bool) -> None:
         raise SystemExit(1)
     diff = workspace.solution_diff(state.course, chosen)
     echo(diff or f"Your files in lessons/{chosen.slug}/ match the reference solution.")
+
+
+# Verbs kept in modules of their own; registered here so `flasklings --help` lists them.
+from flasklings.ci import ci as _ci  # noqa: E402
+from flasklings.doctor import doctor as _doctor  # noqa: E402
+
+main.add_command(_ci)
+main.add_command(_doctor)

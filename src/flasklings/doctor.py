@@ -83,6 +83,13 @@ def libraries() -> Finding:
 
 def lesson_folders(course: Course) -> Finding:
     """Every lesson course.toml lists has its folder, with every file its solution has."""
+    if not (course.root / "lessons").is_dir():
+        return Finding(
+            "lessons",
+            False,
+            f"there is no lessons/ folder in {course.root}",
+            "`git checkout -- lessons/` restores it, if this is a clone of the course",
+        )
     missing_dirs, missing_files = [], []
     for lesson in course.lessons:
         folder = course.lesson_dir(lesson)

@@ -60,6 +60,13 @@ def test_missing_lesson_folder_and_file_are_named_with_a_fix(healthy: Path):
     assert "1 of 8 checks failed" in result.output
 
 
+def test_missing_lessons_folder_is_named(healthy: Path):
+    shutil.rmtree(healthy / "lessons")
+    result = run_doctor(healthy)
+    assert result.exit_code == 1, result.output
+    assert "✗ there is no lessons/ folder in" in result.output
+
+
 def test_progress_that_cannot_be_written_fails_with_a_fix(healthy: Path):
     (healthy / ".flasklings").write_text("not a folder")  # root ignores chmod; this is robust
     result = run_doctor(healthy)

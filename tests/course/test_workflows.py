@@ -243,3 +243,28 @@ def test_site_workflow_publishes_a_strict_build_at_the_pages_address():
     url = build["env"]["FLASKLINGS_SITE_URL"]
     assert url.startswith("${{ steps.pages.outputs.base_url }}") and url.endswith("/"), url
     assert step(workflow, "Configure GitHub Pages")["id"] == "pages"
+
+
+def test_classroom_reporting_is_off_by_default_and_finds_its_job():
+    workflow = load(CHECK)
+    assert workflow["env"]["FLASKLINGS_CLASSROOM"] == "false"
+    assert workflow["env"]["FLASKLINGS_REQUIRE_PASS"] == "false"
+    reporter = step(workflow, "Report to GitHub Classroom")
+    assert "env.FLASKLINGS_CLASSROOM == 'true'" in reporter["if"]
+    # The reporter posts the points to the check run of the job with this id.
+    assert list(workflow["jobs"]) == ["run-autograding-tests"]
+    assert workflow["permissions"]["checks"] == "write"
+
+
+def test_ci_exit_status_is_the_report_unless_passing_is_required(tmp_path: Path):
+    """A failing lesson (the tiny course's starter) leaves the job green by default."""
+    tiny = tmp_path / "course"
+    shutil.copytree(Path(__file__).parent / "data" / "tiny_course", tiny)
+    out = tmp_path / "out"
+    args = ["--root", str(tiny), "ci", "01", "--out", str(out)]
+    reported = CliRunner().invoke(main, args)
+    assert reported.exit_code == 0, reported.output
+    assert "0 of 1 lessons pass" in reported.output
+    assert "✗ failing (tasks 1, 2)" in (out / "summary.md").read_text(encoding="utf-8")
+    required = CliRunner().invoke(main, [*args, "--require-pass"])
+    assert required.exit_code == 1, required.output

@@ -556,6 +556,9 @@ def solution(state: State, lesson: str, force: bool) -> None:
     echo(diff or f"Your files in lessons/{chosen.slug}/ match the reference solution.")
 
 
-# The classroom dashboard (classroom_cli.py): the instructor's and the learner's side.
-for _command in (classroom, join, leave):
+# Verbs kept in modules of their own; registered here so `flasklings --help` lists them.
+from flasklings.ci import ci as _ci  # noqa: E402
+from flasklings.doctor import doctor as _doctor  # noqa: E402
+
+for _command in (classroom, join, leave, _ci, _doctor):
     main.add_command(_command)

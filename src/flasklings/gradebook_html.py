@@ -127,8 +127,9 @@ def _cell(learner: int, cell: Cell) -> str:
         return f'<td class="pass" data-sort="{total + 1000}">✓ {passed}/{total}</td>'
     if not cell.started:
         return f'<td class="todo" data-sort="{passed}">not started ({passed}/{total})</td>'
-    failing = ", ".join(str(n) for n, ok in result.task_status().items() if not ok)
-    return f'<td class="fail" data-sort="{passed}">✗ {passed}/{total}, tasks {failing}</td>'
+    failing = [str(n) for n, ok in result.task_status().items() if not ok]
+    tasks = f"task{'s' if len(failing) > 1 else ''} {', '.join(failing)}"
+    return f'<td class="fail" data-sort="{passed}">✗ {passed}/{total}, {tasks}</td>'
 
 
 def _anchor(learner: int, slug: str) -> str:

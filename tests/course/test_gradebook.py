@@ -10,6 +10,7 @@ import io
 import json
 import os
 import shutil
+import stat
 import subprocess
 import zipfile
 from html.parser import HTMLParser
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from flasklings import mutants
+from flasklings import mutants, submissions
 from flasklings.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -237,3 +238,33 @@ def test_a_symlink_inside_the_submission_is_copied_as_its_file(tmp_path: Path):
     assert code == 0, stdout + stderr
     assert json.loads(stdout)[0]["status"] == "pass"
     assert hello.is_symlink(), "grading changed the submission"
+
+
+def test_names_come_from_the_folder_the_zip_and_the_repository(tmp_path: Path):
+    (tmp_path / "ana").mkdir()
+    (tmp_path / "other" / "ana").mkdir(parents=True)
+    zipped(tmp_path / "ana", tmp_path / "ben.zip")
+    bare = tmp_path / "chris.git"
+    git("init", "-q", "--bare", str(bare), cwd=tmp_path)
+    sources = [tmp_path / "ana", tmp_path / "other/ana", tmp_path / "ben.zip", bare]
+    found = submissions.collect([str(s) for s in sources])
+    assert [(s.name, s.kind) for s in found] == [
+        ("ana", "folder"),
+        ("ana-2", "folder"),
+        ("ben", "zip"),
+        ("chris", "git"),
+    ]
+    url = submissions.collect(["https://example.com/dana/flasklings.git"])[0]
+    assert (url.name, url.kind) == ("flasklings", "git")
+
+
+def test_a_zipped_symlink_is_refused_when_it_leaves_the_archive(tmp_path: Path):
+    archive = tmp_path / "eve.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("lessons/01_hello/hello.py", "print('hello')\n")
+        link = zipfile.ZipInfo("lessons/01_hello/notes.txt")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        out.writestr(link, "../../../../etc/passwd")
+    eve = submissions.collect([str(archive)])[0]
+    with pytest.raises(submissions.SubmissionError, match="outside the archive"):
+        submissions.materialise(eve, ["01_hello"], tmp_path / "copy")

@@ -119,7 +119,7 @@ def materialise(submission: Submission, slugs: list[str], dest: Path) -> Path:
     if submission.kind == "folder":
         root = Path(submission.source).resolve()
     elif submission.kind == "zip":
-        unzip(Path(submission.source), unpacked, budget)
+        unzip(Path(submission.source), unpacked, Budget())  # the copy below counts again
         root = unpacked
     else:
         clone(submission.source, unpacked)
@@ -142,6 +142,8 @@ def find_lessons(root: Path, slugs: list[str], depth: int = 2) -> Path:
     for candidate in (root / "lessons", root):
         if any((candidate / slug).is_dir() or (candidate / slug).is_symlink() for slug in slugs):
             return candidate
+    if (root / "lessons").is_dir() and not (root / "lessons").is_symlink():
+        return root / "lessons"  # a course folder without these lessons: each says it is missing
     inside = [p for p in root.iterdir() if p.is_dir() and p.name not in SKIPPED]
     if depth and len(inside) == 1 and not inside[0].is_symlink():
         return find_lessons(inside[0], slugs, depth - 1)
@@ -156,8 +158,9 @@ def copy_folder(root: Path, folder: Path, dest: Path, budget: Budget) -> None:
     """Copy `folder` (inside `root`) to `dest`: regular files only, each symlink replaced by
     the file it points to if that file is inside `root`, anything else refused."""
     real_root = root.resolve()
-    if folder.is_symlink():
-        _refuse_link(root, folder, "a folder")
+    for part in [folder, *folder.relative_to(root).parents]:  # lessons/ itself may be a link
+        if (root / part).is_symlink():
+            _refuse_link(root, root / part, "a folder")
     for dirpath, dirnames, filenames in os.walk(folder):  # symlinks to folders are not followed
         here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED)

@@ -268,3 +268,13 @@ def test_a_zipped_symlink_is_refused_when_it_leaves_the_archive(tmp_path: Path):
     eve = submissions.collect([str(archive)])[0]
     with pytest.raises(submissions.SubmissionError, match="outside the archive"):
         submissions.materialise(eve, ["01_hello"], tmp_path / "copy")
+
+
+def test_a_lessons_folder_that_is_a_symlink_is_refused(tmp_path: Path):
+    elsewhere = solved(tmp_path / "elsewhere", "01_hello")
+    (tmp_path / "frank").mkdir()
+    (tmp_path / "frank/lessons").symlink_to(elsewhere / "lessons")
+    frank = submissions.collect([str(tmp_path / "frank")])[0]
+    refused = r"lessons is a symlink to .* \(a folder\)"
+    with pytest.raises(submissions.SubmissionError, match=refused):
+        submissions.materialise(frank, ["01_hello"], tmp_path / "copy")

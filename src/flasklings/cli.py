@@ -3,6 +3,7 @@ solution."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -224,17 +225,34 @@ def _check_all(state: State, timeout: float, as_json: bool, target: str) -> None
 def _isolated_launcher(course: Course, submission: Path | None) -> runner.Launcher:
     from flasklings import isolation  # only the isolated mode needs it
 
-    if reason := isolation.problem():
-        echo(isolation.unavailable_message(reason), err=True)
-        raise SystemExit(2)
+    _sandbox_or_exit()
     return isolation.launcher(course.root, submission)
 
 
+def _sandbox_or_exit() -> None:
+    from flasklings import isolation
+
+    if reason := isolation.problem():
+        echo(isolation.unavailable_message(reason), err=True)
+        raise SystemExit(2)
+
+
 @main.command()
-@click.argument("path", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@lesson_argument
+@click.argument("sources", metavar="SUBMISSION...", nargs=-1, required=True)
+@click.option(
+    "--lesson",
+    "lesson_refs",
+    metavar="LESSON",
+    multiple=True,
+    help="Grade only this lesson; repeat it for several (default: every lesson).",
+)
 @timeout_option
 @click.option("--json", "as_json", is_flag=True, help="Print Exercism results.json (v3).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write gradebook.csv, gradebook.json and report.html to this folder.",
+)
 @click.option(
     "--no-isolation",
     is_flag=True,
@@ -243,35 +261,77 @@ def _isolated_launcher(course: Course, submission: Path | None) -> runner.Launch
 @click.pass_obj
 def grade(
     state: State,
-    path: Path,
-    lesson: str | None,
+    sources: tuple[str, ...],
+    lesson_refs: tuple[str, ...],
     timeout: float,
     as_json: bool,
+    out: Path | None,
     no_isolation: bool,
 ) -> None:
-    """Grade someone else's course folder PATH (all lessons, or LESSON) in a sandbox.
+    """Grade other people's work: each SUBMISSION a course folder, a .zip or a git repository.
 
-    The checks are this course's own; only PATH/lessons/ comes from the submission. Nothing
-    is recorded in your progress. Exit status: the worst of the lessons' (0, 1 or 2).
+    Each one is copied into a temporary folder of its own and graded there in a sandbox, in
+    parallel; the checks are this course's own and nothing is recorded in your progress.
+    Exit status: the worst of the verdicts (0, 1 or 2).
     """
-    submission = path.resolve()
-    folder = submission / "lessons" if (submission / "lessons").is_dir() else submission
-    launch = None if no_isolation else _isolated_launcher(state.course, submission)
+    from flasklings import gradebook, submissions  # only grade needs them
+
+    for source in sources:
+        if submissions.missing(source):
+            raise click.BadParameter(_missing(state, source), param_hint="SUBMISSION")
+    lessons = list(dict.fromkeys(map(state.lesson, lesson_refs))) or list(state.course.lessons)
     if no_isolation:
         echo("Grading without isolation: the code runs with all your rights.", err=True)
-    lessons = [state.lesson(lesson)] if lesson else state.course.lessons
-    results = [
-        runner.run_checks(state.course, chosen, target=folder, timeout=timeout, launch=launch)
-        for chosen in lessons
-    ]
-    if as_json:
-        listed = [{"lesson": r.lesson.slug, **json.loads(report.results_json(r))} for r in results]
-        echo(json.dumps(listed, indent=2, ensure_ascii=False))
-    elif len(results) == 1:
-        echo(report.human(results[0]))
     else:
-        _results_table(results)
-    raise SystemExit(max((result.exit_code for result in results), default=0))
+        _sandbox_or_exit()
+    chosen = submissions.collect(list(sources))
+    isolated = not no_isolation
+    with (
+        gradebook.grader(state.course, timeout, isolated) as grade_one,
+        _progress(gradebook.steps(chosen, lessons)) as step,
+    ):
+        book = gradebook.grade_class(state.course, chosen, lessons, grade_one, progress=step)
+    learner = book.learners[0]
+    if as_json and len(chosen) == 1 and not learner.problem:
+        listed = [
+            {"lesson": c.result.lesson.slug, **json.loads(report.results_json(c.result))}
+            for c in learner.cells.values()
+        ]
+        echo(json.dumps(listed, indent=2, ensure_ascii=False))
+    elif as_json:
+        echo(gradebook.to_json(book))
+    elif len(chosen) == 1 and learner.problem:
+        echo(f"Could not grade {learner.submission.source}: it {learner.problem}", err=True)
+    elif len(chosen) == 1:
+        results = [cell.result for cell in learner.cells.values()]
+        echo(report.human(results[0]) if len(results) == 1 else "", nl=len(results) == 1)
+        if len(results) > 1:
+            _results_table(results)
+    else:
+        echo(gradebook.table(book))
+    if out:
+        written = ", ".join(str(path) for path in gradebook.write(book, out))
+        echo(f"Gradebook written: {written}", err=as_json)
+    raise SystemExit(book.exit_code)
+
+
+def _missing(state: State, source: str) -> str:
+    text = f"{source!r} does not exist (a folder, a .zip or a git repository was expected)"
+    try:
+        lesson = state.course.find(source)
+    except LookupError:
+        return text
+    return text + f"; to grade only lesson {lesson.slug}, write `--lesson {source}`"
+
+
+@contextlib.contextmanager
+def _progress(total: int):
+    """A progress bar on standard error while a class is graded, if that is a terminal."""
+    if not sys.stderr.isatty():
+        yield lambda steps: None
+        return
+    with click.progressbar(length=total, label="Grading", file=sys.stderr) as bar:
+        yield bar.update
 
 
 def _results_table(results: list[runner.CheckResult]) -> None:

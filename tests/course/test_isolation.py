@@ -87,7 +87,9 @@ def test_the_sandbox_allows_only_its_private_temp_folder(submission: Path):
 
 @needs_bwrap
 def test_grade_grades_a_submission_in_the_sandbox(submission: Path):
-    done = CliRunner().invoke(main, ["--root", str(ROOT), "grade", str(submission), "01"])
+    done = CliRunner().invoke(
+        main, ["--root", str(ROOT), "grade", str(submission), "--lesson", "01"]
+    )
     assert done.exit_code == 0, done.output
     assert "All 15 checks pass" in done.output
 
@@ -96,7 +98,7 @@ def test_grade_grades_a_submission_in_the_sandbox(submission: Path):
 def test_a_forged_verdict_from_inside_the_sandbox_is_refused(submission: Path):
     hello = submission / "lessons/01_hello/hello.py"
     hello.write_text(hello.read_text() + "\nimport os\nos._exit(0)\n")
-    args = ["--root", str(ROOT), "grade", str(submission), "01", "--json"]
+    args = ["--root", str(ROOT), "grade", str(submission), "--lesson", "01", "--json"]
     done = CliRunner().invoke(main, args)
     assert done.exit_code == 2, done.output
     assert "ended early" in done.output and "os._exit" in done.output
@@ -104,11 +106,13 @@ def test_a_forged_verdict_from_inside_the_sandbox_is_refused(submission: Path):
 
 def test_without_a_sandbox_grade_says_why_and_how_to_go_on(submission: Path, monkeypatch):
     monkeypatch.setattr(isolation, "problem", lambda: "bwrap is not installed")
-    done = CliRunner().invoke(main, ["--root", str(ROOT), "grade", str(submission), "01"])
+    done = CliRunner().invoke(
+        main, ["--root", str(ROOT), "grade", str(submission), "--lesson", "01"]
+    )
     assert done.exit_code == 2
     assert "Cannot grade in isolation: bwrap is not installed" in done.output
     assert "--no-isolation" in done.output
-    weaker = ["--root", str(ROOT), "grade", str(submission), "01", "--no-isolation"]
+    weaker = ["--root", str(ROOT), "grade", str(submission), "--lesson", "01", "--no-isolation"]
     done = CliRunner().invoke(main, weaker)
     assert done.exit_code == 0, done.output
     assert "without isolation" in done.output

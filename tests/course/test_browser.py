@@ -45,6 +45,13 @@ OTHER_PAGES = {  # name: (path, the file the page is made from)
     "errata": ("reference/errata/", DOCS / "reference" / "errata.md"),
     "accessibility": ("reference/accessibility/", DOCS / "reference" / "accessibility.md"),
     "workshop": ("workshop/", DOCS / "workshop" / "index.md"),
+    "trust": ("reference/grading-security/", DOCS / "reference" / "grading-security.md"),
+    "before-the-day": ("workshop/setup/", DOCS / "workshop" / "setup.md"),
+    "classroom": ("workshop/classroom/", DOCS / "workshop" / "classroom.md"),
+    "grading": ("workshop/grading/", DOCS / "workshop" / "grading.md"),
+    "ci": ("workshop/ci/", DOCS / "workshop" / "ci.md"),
+    # Made by docs/hooks/instructor_notes.py from course.toml and the lesson's mutants.
+    "notes": ("workshop/notes/03_blueprints/", ROOT / "tests/mutants/03_blueprints/mutants.toml"),
 }
 PAGES = [
     ("home", ""),

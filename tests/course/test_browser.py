@@ -477,7 +477,10 @@ def test_what_a_reader_sees(browser, site_url, name, path, width, scheme):
             problems += page.evaluate(OVERFLOW_JS, WIDE.get(name, ""))
         problems += axe_problems(page)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=ARTIFACTS / f"{name}-{width}-{scheme}.png", full_page=True)
+        # A whole lesson at phone width is a very tall image: on a busy machine it takes
+        # longer than Playwright's default 30 s to capture.
+        shot = ARTIFACTS / f"{name}-{width}-{scheme}.png"
+        page.screenshot(path=shot, full_page=True, timeout=180_000)
         assert not problems, f"{name} at {width} px, {scheme}:\n" + "\n".join(problems)
         reader.assert_clean()
     finally:

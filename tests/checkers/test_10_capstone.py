@@ -867,6 +867,45 @@ def refused_then_created(client, app):
     )
 
 
+@pytest.mark.task(3)
+@on_database
+def test_a_too_long_customer_is_a_400_not_a_500(build, database, lesson_dir, monkeypatch):
+    """A customer longer than its String(200) column is a JSON 400 naming it, {database}."""
+    app = upgraded(build(database), lesson_dir, monkeypatch)
+    client = app.test_client()
+    longest = "A" * 200
+    request = "POST /api/invoices with a customer of 200 characters (the column's length)"
+    r = client.post("/api/invoices", json={**INVOICE, "customer": longest})
+    assert r.status_code == 201, fact(request, r, "201 Created: 200 characters fit the column")
+    saved = client.get(f"/api/invoices/{r.get_json()['id']}").get_json() or {}
+    assert saved.get("customer") == longest, fact(
+        request, r, "the 200 characters saved and read back whole"
+    )
+    request = "POST /api/invoices with a customer of 201 characters"
+    try:
+        r = client.post("/api/invoices", json={**INVOICE, "customer": "A" * 201})
+    except Exception as exc:
+        raise AssertionError(
+            f"{request} raised {type(exc).__name__} into the test, expected a 400: PostgreSQL "
+            "refuses a value longer than VARCHAR(200) (DataError, not an IntegrityError), so "
+            "check the length in the API's validation, as lesson 6 checks the other fields"
+        ) from None
+    body = r.get_json(silent=True) or {}
+    fields = body.get("fields") if isinstance(body.get("fields"), dict) else {}
+    assert r.status_code == 400 and str(fields.get("customer") or "").strip(), fact(
+        request,
+        r,
+        'lesson 6\'s JSON 400 with "fields": {"customer": "..."} saying it is too long. SQLite '
+        "stores any length; PostgreSQL refuses it with a 500, so the API must check it first",
+    )
+    listed = client.get("/api/invoices").get_json(silent=True) or {}
+    count = len(listed.get("invoices", []))
+    assert count == 1, (
+        f"after the 400, GET /api/invoices lists {count} invoices, expected only the first one: "
+        "raise the ValidationError before db.session.add()"
+    )
+
+
 @contextlib.contextmanager
 def local_time_in_nepal():
     """The process's local time zone is UTC+05:45 inside (as under the grader), then restored."""

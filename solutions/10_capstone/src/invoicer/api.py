@@ -9,6 +9,9 @@ from .errors import ValidationError
 from .extensions import db
 from .models import Invoice
 
+# The column's length, String(200): PostgreSQL enforces it, so the API checks it first.
+CUSTOMER_LENGTH = Invoice.__table__.c.customer.type.length
+
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
@@ -67,6 +70,9 @@ def _invoice_values(data):
     customer = data.get("customer")
     if not isinstance(customer, str) or not customer.strip():
         problems["customer"] = "required, a non-empty string"
+    elif len(customer.strip()) > CUSTOMER_LENGTH:
+        # SQLite would store it anyway; PostgreSQL refuses it (DataError), which is a 500.
+        problems["customer"] = f"at most {CUSTOMER_LENGTH} characters"
 
     amount = data.get("amount_cents")
     # bool is a subclass of int in Python: without the first test, true would be 1 cent.

@@ -67,6 +67,8 @@ def _invoice_values(data):
     customer = data.get("customer")
     if not isinstance(customer, str) or not customer.strip():
         problems["customer"] = "required, a non-empty string"
+    elif len(customer.strip()) > 200:  # VARCHAR(200) in PostgreSQL: longer is a DataError
+        problems["customer"] = "200 characters at most"
 
     amount = data.get("amount_cents")
     # bool is a subclass of int in Python: without the first test, true would be 1 cent.

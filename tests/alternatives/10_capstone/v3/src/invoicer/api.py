@@ -9,6 +9,8 @@ from .errors import ValidationError
 from .extensions import db
 from .models import Invoice
 
+MAX_CUSTOMER = 200  # models.Invoice.customer is String(200)
+
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
@@ -67,6 +69,8 @@ def _invoice_values(data):
     customer = data.get("customer")
     if not isinstance(customer, str) or not customer.strip():
         problems["customer"] = "required, a non-empty string"
+    if isinstance(customer, str) and len(customer) > MAX_CUSTOMER:
+        problems["customer"] = f"longer than {MAX_CUSTOMER} characters"
 
     amount = data.get("amount_cents")
     # bool is a subclass of int in Python: without the first test, true would be 1 cent.

@@ -30,7 +30,7 @@ from flasklings import mutator, runner, warm, workspace
 from flasklings.course import Course, Lesson
 
 THRESHOLD = 95.0
-SEED = 9  # of --sample's draw
+SEED = 9  # of --sample's draw, unless --seed names another
 
 
 @dataclass
@@ -72,6 +72,14 @@ def lesson_mutations(course: Course, lesson: Lesson) -> list[mutator.Mutation]:
     return found
 
 
+def draw(mutations: list[mutator.Mutation], sample: int, seed: int = SEED) -> list:
+    """`sample` of the mutations, in their order; the same seed draws the same ones, so runs
+    compare, and another seed finds survivors the first draw missed."""
+    if not 0 < sample < len(mutations):
+        return list(mutations)
+    return sorted(random.Random(seed).sample(mutations, sample), key=mutations.index)
+
+
 def equivalents_file(course: Course, lesson: Lesson) -> Path:
     return course.root / "tests" / "mutants" / lesson.slug / "equivalent.toml"
 
@@ -106,6 +114,7 @@ def score(
     verbose: bool = False,
     sample: int = 0,
     only: frozenset[str] = frozenset(),
+    seed: int = SEED,
 ) -> Score:
     """Grade every non-equivalent mutant, `jobs` at a time, as `flasklings check --all` does:
     each in its own pytest process, forked from a warm worker (or started cold). `only`: grade
@@ -119,9 +128,9 @@ def score(
     if only:
         to_grade = [m for m in to_grade if m.id in only]
         result.sampled, result.selection = len(to_grade), "chosen with --only"
-    elif 0 < sample < len(to_grade):  # the same draw every time, so runs compare
-        to_grade = sorted(random.Random(SEED).sample(to_grade, sample), key=to_grade.index)
-        result.sampled, result.selection = sample, "drawn at random"
+    elif 0 < sample < len(to_grade):
+        to_grade = draw(to_grade, sample, seed)
+        result.sampled, result.selection = sample, f"drawn at random (seed {seed})"
     with warm.grader(course, warm=warm_start) as checks, ThreadPoolExecutor(jobs) as pool:
         if (baseline := grade(course, lesson, None, checks)).status != "pass":
             detail = baseline.message or "some checks fail"
@@ -152,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sample", type=int, default=0, metavar="N", help="grade N mutants drawn at random"
     )
+    parser.add_argument(
+        "--seed", type=int, default=SEED, help=f"of --sample's draw (default {SEED})"
+    )
     args = parser.parse_args(argv)
     course = course_mod.load(course_mod.find_root())
     try:
@@ -175,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
             verbose=args.verbose,
             sample=args.sample,
             only=frozenset(args.only),
+            seed=args.seed,
         )
         print(result.summary(), flush=True)
         for mutation in result.survivors:

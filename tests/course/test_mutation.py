@@ -159,3 +159,12 @@ def test_only_grades_the_chosen_mutants(capsys: pytest.CaptureFixture[str], monk
     generated = len(mutation.lesson_mutations(COURSE, lesson))
     assert f"{generated} mutants, 1 killed, 0 survived" in summary
     assert "only 1 graded, chosen with --only" in summary
+
+
+def test_a_seed_draws_the_same_sample_and_another_seed_another():
+    mutations = mutation.lesson_mutations(COURSE, LESSONS["09_testing"])
+    first = mutation.draw(mutations, 20)
+    assert first == mutation.draw(mutations, 20, mutation.SEED)
+    assert len(first) == 20 and first == sorted(first, key=mutations.index)
+    assert mutation.draw(mutations, 20, mutation.SEED + 1) != first
+    assert mutation.draw(mutations, 0) == mutations  # no sample: all of them

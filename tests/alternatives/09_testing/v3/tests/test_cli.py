@@ -37,6 +37,7 @@ def test_create_user_keeps_the_typed_password(app, runner, typed, works, fails):
     with app.app_context():
         bob = db.session.scalar(db.select(User).filter_by(username="bob"))
         assert (bob.check_password(works), bob.check_password(fails)) == (True, False)
+        assert works not in bob.password_hash  # a hash, never the password itself
 
 
 @pytest.mark.parametrize("name", ["ann", "bob"])

@@ -58,6 +58,12 @@ def test_a_bad_id_is_replaced(client, sent):
     assert response.json["request_id"] == new
 
 
+def test_every_new_id_is_new(client):
+    paths = ["/health", "/health", "/api/nothing", "/nothing"]  # one table row per request
+    given = [client.get(path).headers["X-Request-ID"] for path in paths]
+    assert len(set(given)) == len(paths), given
+
+
 @pytest.mark.parametrize(
     ("path", "status", "body"),
     [("/health", 200, {"status": "ok"}), ("/ready", 200, {"status": "ready", "database": "ok"})],

@@ -12,7 +12,7 @@ import functools
 
 import pytest
 
-from flasklings.report import CARRIED
+from flasklings.checks import CARRIED
 
 
 def again(check, lesson: int, task: int = 1):

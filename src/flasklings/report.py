@@ -16,10 +16,9 @@ from pathlib import Path
 import click
 
 from flasklings import causes
+from flasklings.checks import CARRIED
 from flasklings.course import CourseError
 from flasklings.runner import CheckResult
-
-CARRIED = "As in lesson "  # how an earlier lesson's check, run again, begins its description
 
 PASS, FAIL = "✓", "✗"
 COMMAND_VARIABLE = "FLASKLINGS_COMMAND"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -235,3 +236,15 @@ def test_notebook_ends_with_two_to_four_self_check_questions(lesson: course.Less
 @each_lesson
 def test_notebook_tells_how_to_check_the_lesson(lesson: course.Lesson):
     assert f"flasklings check {lesson.number:02d}" in "\n".join(_markdown(lesson))
+
+
+def test_lesson_9_notebook_counts_the_bugs_of_bugs_toml():
+    """The page tells the learner how many bugs there are, in all and per task: the same
+    numbers as the list the grader reads."""
+    (lesson,) = [x for x in COURSE.lessons if x.slug == "09_testing"]
+    bugs = tomllib.loads((ROOT / "tests/mutants/09_testing/bugs.toml").read_text("utf-8"))["bug"]
+    text = "\n".join(_markdown(lesson))
+    assert f"**{len(bugs)} buggy copies**" in text
+    for task in lesson.tasks:
+        count = sum(1 for bug in bugs if bug["task"] == task.number)
+        assert f"Task {task.number} bugs your suite catches ({count})" in text, task.number

@@ -170,6 +170,13 @@ def main(argv: list[str] | None = None) -> int:
         lessons = [course.find(ref) for ref in args.lessons] or list(course.lessons)
     except LookupError as exc:
         parser.error(str(exc))
+    if args.only:  # a mistyped id would otherwise grade nothing and print a score of 0 %
+        known = {m.id for lesson in lessons for m in lesson_mutations(course, lesson)}
+        if unknown := sorted(set(args.only) - known):
+            parser.error(
+                f"no mutant of {', '.join(lesson.slug for lesson in lessons)} has the id "
+                f"{', '.join(unknown)}: `--list` shows the ids"
+            )
     failed = False
     for lesson in lessons:
         if args.list:

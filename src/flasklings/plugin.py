@@ -65,6 +65,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "task(n): ties a check to Task n of its lesson")
     config.addinivalue_line("markers", LATE)
     speedups.lazy_url_builders()
+    speedups.remembered_compiles()
     stack = config.getoption("flasklings_stack")
     deadline = config.getoption("flasklings_deadline")
     if stack and deadline:

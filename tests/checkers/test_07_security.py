@@ -695,6 +695,15 @@ def test_next_never_leads_off_site(site):
             "a plain path, starting with one / (not // or /\\), with no scheme, no host and no "
             "tab or newline",
         )
+    client = app.test_client()
+    done, r = log_in(client)
+    target = browser_target(r.headers.get("Location", ""), HTTP)
+    assert r.status_code in REDIRECTS and target.path == DASHBOARD, fact(
+        f"{done} (the form from /login, no next)",
+        r,
+        f"a redirect to the dashboard, {DASHBOARD}: where a login leads when nothing was asked "
+        "for (request.args.get('next', '') is empty, and an empty next is not followed)",
+    )
 
 
 @pytest.mark.task(1)

@@ -10,6 +10,7 @@ server outlives the check.
 import contextlib
 import http.client
 import json
+import logging
 import os
 import re
 import runpy
@@ -991,13 +992,13 @@ def test_ready_when_the_database_answers(build):
 
 
 @pytest.mark.task(3)
-def test_not_ready_without_the_database(build, tmp_path, monkeypatch):
-    """GET /ready answers 503 when the database is unreachable, and /health still answers 200."""
+def test_not_ready_without_the_database(build, tmp_path, caplog):
+    """GET /ready answers 503 when the database is unreachable, logs why, and /health says 200."""
     missing = tmp_path / "no-such-folder" / "invoicer.sqlite"
     app = build({"SQLALCHEMY_DATABASE_URI": sqlite_url(missing)})
-    monkeypatch.setattr(app.logger, "disabled", True)  # the expected error's traceback
     client = app.test_client()
-    r = client.get("/ready")
+    with caplog.at_level(logging.WARNING):
+        r = client.get("/ready")
     situation = f"GET /ready with SQLALCHEMY_DATABASE_URI {sqlite_url(missing)!r} (cannot open)"
     body = r.get_json(silent=True)
     assert r.status_code == 503 and isinstance(body, dict), fact(
@@ -1015,6 +1016,12 @@ def test_not_ready_without_the_database(build, tmp_path, monkeypatch):
         r,
         f"503 without the database's URL or error (it shows {leaked}): the text of a "
         "database error can hold the URL, password included. Log it, answer a fixed message",
+    )
+    logged = [x for x in caplog.records if x.name.split(".")[0] == app.logger.name.split(".")[0]]
+    assert any(record.levelno >= logging.WARNING for record in logged), (
+        f"{situation} → 503, and the app logged {[x.getMessage() for x in logged]}, expected a "
+        "WARNING or ERROR record with the cause: the response hides the error, so the log is "
+        "where an operator finds it (current_app.logger.exception(...) in the except block)"
     )
     r = client.get("/health")
     assert r.status_code == 200, fact(

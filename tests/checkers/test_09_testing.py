@@ -463,6 +463,12 @@ def _prepare(pristine: Path, folder: Path, bug: Bug | None) -> Path:
     return folder
 
 
+def _stems(bug: Bug) -> set[str]:
+    """The names of the service files a bug is about: the ones it edits, and its task's."""
+    edited = {Path(edit.file).stem for edit in bug.mutant.edits if edit.file.endswith(".py")}
+    return edited | {Path(name).stem for name in TASK_FILES.get(bug.task, [])}
+
+
 def start_order(bugs: list[Bug], tests: Path) -> list[Bug]:
     """The bugs in the order their runs start. The first ones run beside the correct
     service's run, before coverage says which tests to try first, so in the suite's own order:
@@ -498,13 +504,16 @@ def changed_lines(edit: mutants.Edit, text: str) -> range:
 
 
 def likely_catchers(bug: Bug, service: Path, coverage: dict) -> tuple[str, ...]:
-    """The tests that ran a line the bug changes (for a template, a line that names it) on the
-    correct service, those that ran the fewest lines first (the most focused); none (the
-    suite's own order) when it changes a line run at import that is not a decorator."""
-    first: set[str] = set()
+    """The tests to run first on a bug, most likely to catch it first: those that ran a line
+    the bug changes (for a template, a line that names it) on the correct service, then the
+    other tests of the test files named after the bug's files (test_api.py: api.py). Within
+    each group, tests in those files go first, then those that ran the fewest lines (the most
+    focused). The order changes the cost, never a verdict: every other test runs after them."""
+    ran: set[str] = set()  # tests that ran a changed line
+    everyone = False  # a changed line run at import, outside any function: it is every test's
     for edit in bug.mutant.edits:
         if not edit.file.endswith(".py"):  # a template: the tests that ran a line naming it
-            first.update(_tests_naming(edit.file.partition("templates/")[2], coverage, service))
+            ran.update(_tests_naming(edit.file.partition("templates/")[2], coverage, service))
             continue
         tests = coverage.get(edit.file, {}).get("tests", {})
         text = (service / edit.file).read_text(encoding="utf-8")
@@ -513,15 +522,28 @@ def likely_catchers(bug: Bug, service: Path, coverage: dict) -> tuple[str, ...]:
             if "" in names:  # run at import: the tests that ran its function, if any
                 body = _function_body(text, line)
                 if body is None:
-                    return ()
+                    everyone = True
+                    continue
                 names = {name for n in body for name in tests.get(str(n), [])}
-            first.update(names)
+            ran.update(names)
     size: dict[str, int] = {}
     for measured in coverage.values():
         for names in measured["tests"].values():
             for name in names:
                 size[name] = size.get(name, 0) + 1
-    return tuple(sorted(first - {""}, key=lambda name: size.get(name, 0)))
+    size.pop("", None)
+    # An import, a constant: only if no other edit of the bug says which tests use it.
+    ran = (ran - {""}) or (set(size) if everyone else set())
+    stems = _stems(bug)
+
+    def near(name: str) -> bool:
+        test_file = Path(name.partition("::")[0]).stem
+        return any(stem in test_file for stem in stems)
+
+    def place(name: str) -> tuple[bool, bool, int]:
+        return (name not in ran, not near(name), size[name])
+
+    return tuple(sorted(ran | {name for name in size if near(name)}, key=place))
 
 
 def _tests_naming(name: str, coverage: dict, service: Path) -> set[str]:

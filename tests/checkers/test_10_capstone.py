@@ -741,6 +741,11 @@ def test_database_url_from_the_environment(build):
             "postgresql+psycopg://ann:pw@db.example:5432/invoicer"
         ),
         "postgresql://ann:pw@db.example/invoicer": "postgresql+psycopg://ann:pw@db.example/invoicer",
+        # Any other URL is used as given: a driver named already, or another database.
+        "postgresql+psycopg://ann:pw@db.example/invoicer": (
+            "postgresql+psycopg://ann:pw@db.example/invoicer"
+        ),
+        "sqlite:////srv/invoicer/invoicer.sqlite": "sqlite:////srv/invoicer/invoicer.sqlite",
     }
     for given, expected in cases.items():
         app = build(None, DATABASE_URL=given)
@@ -748,7 +753,8 @@ def test_database_url_from_the_environment(build):
         assert got == expected, (
             f"create_app() with DATABASE_URL={given} → SQLALCHEMY_DATABASE_URI={got!r}, "
             f"expected {expected!r}: SQLAlchemy refuses postgres://, and for postgresql:// "
-            "SQLAlchemy 2.0 picks psycopg2, which the service does not install"
+            "SQLAlchemy 2.0 picks psycopg2, which the service does not install; any other "
+            "URL is used as it is"
         )
 
 
@@ -842,8 +848,13 @@ def test_refused_row_is_a_json_409(build, database, lesson_dir, monkeypatch):
 def refused_then_created(client, app):
     for kind, what in (("check", "amount_cents = 0 (the CHECK)"), ("unique", "a taken username")):
         request = f"GET /api/flasklings-refused/{kind} (a view of the checks' that saves {what})"
+        log = io.StringIO()  # the request's wsgi.errors: where the app's handler writes
         try:
-            r = client.get(f"/api/flasklings-refused/{kind}", headers={"X-Request-ID": "rid-409"})
+            r = client.get(
+                f"/api/flasklings-refused/{kind}",
+                headers={"X-Request-ID": "rid-409"},
+                errors_stream=log,
+            )
         except Exception as exc:
             raise AssertionError(
                 f"{request} raised {type(exc).__name__} into the test, expected a 409: register "
@@ -853,11 +864,20 @@ def refused_then_created(client, app):
         assert r.status_code == 409 and body.get("code") == 409, fact(
             request, r, "409 with the JSON error body of lesson 6 (code 409)"
         )
+        assert str(body.get("description") or "").strip(), fact(
+            request, r, "a 409 whose description says what went wrong, in words (no SQL)"
+        )
         text = r.get_data(as_text=True)
         assert "INSERT" not in text and "constraint" not in text.lower(), fact(
             request, r, "a 409 that shows no SQL and no constraint (they go to the log)"
         )
         assert body.get("request_id") == "rid-409", fact(request, r, "request_id 'rid-409'")
+        lines = log.getvalue().splitlines()
+        assert any("WARNING" in line or "ERROR" in line for line in lines), (
+            f"{request} → 409 and logged {log.getvalue()[-300:]!r}, expected a WARNING or ERROR "
+            "line with the cause: the SQL and the constraint go to the log "
+            "(current_app.logger.warning(..., e.orig) in the IntegrityError handler)"
+        )
     after = client.post("/api/invoices", json=INVOICE)
     assert after.status_code == 201, fact(
         "POST /api/invoices after the 409s",
@@ -906,6 +926,34 @@ def test_a_too_long_customer_is_a_400_not_a_500(build, database, lesson_dir, mon
     )
 
 
+@pytest.mark.task(3)
+@on_database
+def test_a_dropped_connection_costs_no_request(build, database, lesson_dir, monkeypatch):
+    """A pooled connection the database dropped is replaced, not a failed request, {database}."""
+    app = upgraded(build(database), lesson_dir, monkeypatch)
+    client = app.test_client()
+    r = client.get("/api/invoices")
+    assert r.status_code == 200, fact("GET /api/invoices", r, "200 with the invoices")
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+    # The connection that request used, back in SQLAlchemy's pool once the block ends.
+    with engine.connect() as connection:
+        pooled = connection.connection.driver_connection
+    pooled.close()  # what a database restart or a proxy's idle timeout does to it
+    request = "GET /api/invoices after the database closed the connection waiting in the pool"
+    needed = (
+        'SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}, so that each connection is tried '
+        "as it leaves the pool and a dead one replaced"
+    )
+    try:
+        r = client.get("/api/invoices")
+    except Exception as exc:
+        raise AssertionError(
+            f"{request} raised {type(exc).__name__} into the test, expected 200: {needed}"
+        ) from None
+    assert r.status_code == 200, fact(request, r, f"200: {needed}")
+
+
 @contextlib.contextmanager
 def local_time_in_nepal():
     """The process's local time zone is UTC+05:45 inside (as under the grader), then restored."""
@@ -924,7 +972,7 @@ def local_time_in_nepal():
 
 @pytest.mark.task(3)
 def test_log_lines_are_json_with_the_request_id(build, tmp_path):
-    """Every log line is one JSON object with a UTC time, level, message and the request ID."""
+    """Every log line is one JSON object: a UTC time, level, logger, message and request ID."""
     app = build("sqlite:///" + str(tmp_path / "log.sqlite"))
 
     @app.get("/api/flasklings-log")
@@ -950,7 +998,8 @@ def test_log_lines_are_json_with_the_request_id(build, tmp_path):
             f"the log line is {lines[-1][:200]!r}, expected one JSON object: a formatter whose "
             "format() returns json.dumps({...})"
         ) from None
-    expected = {"level": "WARNING", "message": "invoice 7 is overdue", "request_id": "rid-7"}
+    expected = {"level": "WARNING", "logger": app.logger.name, "message": "invoice 7 is overdue",
+                "request_id": "rid-7"}  # fmt: skip
     wrong = {k: entry.get(k) for k, v in expected.items() if entry.get(k) != v}
     assert isinstance(entry, dict) and not wrong and "time" in entry, (
         f"the log line is {lines[-1][:200]!r}, expected {expected} and a time: "

@@ -161,6 +161,16 @@ def test_only_grades_the_chosen_mutants(capsys: pytest.CaptureFixture[str], monk
     assert "only 1 graded, chosen with --only" in summary
 
 
+def test_an_unknown_id_for_only_is_refused_before_anything_is_graded(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    with pytest.raises(SystemExit) as stopped:
+        mutation.main([COURSE.lessons[0].slug, "--only", "hello.py@0000000000"])
+    assert stopped.value.code == 2  # argparse's usage error
+    error = capsys.readouterr().err
+    assert "no mutant of 01_hello has the id hello.py@0000000000" in error
+    assert "--list" in error
+
+
 def test_a_seed_draws_the_same_sample_and_another_seed_another():
     mutations = mutation.lesson_mutations(COURSE, LESSONS["09_testing"])
     first = mutation.draw(mutations, 20)

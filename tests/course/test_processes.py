@@ -132,3 +132,46 @@ def test_no_gunicorn_outlives_the_deploy_check(tmp_path: Path, how: str):
     while (left := processes_marked(marker)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not left, f"left running after the check ({how}): {left}"
+
+
+# --- where a grading's temporary folder goes ------------------------------------------------
+
+
+def test_a_grading_works_in_memory_on_linux_and_leaves_nothing_there(monkeypatch, tmp_path):
+    memory = tmp_path / "shm"
+    memory.mkdir()
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(runner.sys, "platform", "linux")
+    monkeypatch.setattr(runner, "SHARED_MEMORY", memory)
+    monkeypatch.setattr(runner, "SCRATCH_ROOM", 1)
+    assert runner.scratch_folder() == str(memory)
+    made = []
+    real = runner.tempfile.TemporaryDirectory
+
+    def recorded(*args, **kwargs):
+        folder = real(*args, **kwargs)
+        made.append(Path(folder.name))
+        return folder
+
+    monkeypatch.setattr(runner.tempfile, "TemporaryDirectory", recorded)
+    result = runner.run_checks(COURSE, HELLO, target="solutions")
+    assert result.status == "pass", result.message
+    assert [folder.parent for folder in made] == [memory]
+    assert list(memory.iterdir()) == []  # and removed once the grading was over
+
+
+@pytest.mark.parametrize("case", ["TMPDIR set", "not Linux", "no folder", "too little room"])
+def test_the_system_temporary_folder_is_used_otherwise(case, monkeypatch, tmp_path):
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(runner.sys, "platform", "linux")
+    monkeypatch.setattr(runner, "SHARED_MEMORY", tmp_path)
+    monkeypatch.setattr(runner, "SCRATCH_ROOM", 1)
+    if case == "TMPDIR set":
+        monkeypatch.setenv("TMPDIR", str(tmp_path))
+    elif case == "not Linux":
+        monkeypatch.setattr(runner.sys, "platform", "darwin")
+    elif case == "no folder":
+        monkeypatch.setattr(runner, "SHARED_MEMORY", tmp_path / "missing")
+    else:
+        monkeypatch.setattr(runner, "SCRATCH_ROOM", 2**80)
+    assert runner.scratch_folder() is None

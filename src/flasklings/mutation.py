@@ -68,7 +68,7 @@ def lesson_mutations(course: Course, lesson: Lesson) -> list[mutator.Mutation]:
     found = []
     for name in workspace.files(folder):
         if name.endswith(".py") and lesson.writes(name):
-            found.extend(mutator.mutations((folder / name).read_text(encoding="utf-8"), name))
+            found.extend(mutator.mutations((folder / name).read_text(encoding="utf-8-sig"), name))
     return found
 
 
@@ -102,7 +102,8 @@ def grade(
         shutil.copytree(solution, copy, ignore=shutil.ignore_patterns("__pycache__"))
         if mutation is not None:
             path = copy / mutation.file
-            path.write_text(mutation.apply(path.read_text(encoding="utf-8")), encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # an editor on Windows may add a BOM
+            path.write_text(mutation.apply(text), encoding="utf-8")
         return checks(lesson, target=tmp, exitfirst=True)
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from flasklings import channel, diagnose, endings, limits, workspace
+from flasklings import channel, diagnose, endings, limits, processes, workspace
 from flasklings.course import Course, Lesson
 
 # `--timeout`'s default: None gives each lesson its own (`timeout` in course.toml, else 30 s).
@@ -173,8 +173,7 @@ def _read_all(fd: int, results: channel.Receiver) -> None:
 
 def _end_group(process: subprocess.Popen) -> None:
     """Kill pytest's process group: pytest itself after a timeout, and anything it started."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
+    processes.kill_tree(process.pid)
     process.wait()
 
 

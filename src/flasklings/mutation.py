@@ -25,8 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flasklings import console, mutator, runner, warm, workspace
 from flasklings import course as course_mod
-from flasklings import mutator, runner, warm, workspace
 from flasklings.course import Course, Lesson
 
 THRESHOLD = 95.0
@@ -150,6 +150,7 @@ def score(
 
 
 def main(argv: list[str] | None = None) -> int:
+    console.prepare_streams()  # its lines show `before → after`, on any console
     parser = argparse.ArgumentParser(prog="python -m flasklings.mutation", description=__doc__)
     parser.add_argument("lessons", nargs="*", metavar="LESSON", help="default: every lesson")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="graded at once")

@@ -106,3 +106,13 @@ def test_a_terminal_with_a_windows_code_page_gets_ascii_marks_in_colour(tiny: Pa
     status, output = _on_a_terminal(tiny, "check", "01", PYTHONIOENCODING="cp1252")
     assert status == 1, output
     assert b"FAIL" in output and ESCAPE in output
+
+
+def test_the_maintainers_mutation_tool_lists_on_a_windows_code_page():
+    done = subprocess.run(
+        [sys.executable, "-m", "flasklings.mutation", "01", "--list"],
+        capture_output=True, env=_env(PYTHONIOENCODING="cp1252"), timeout=300, cwd=ROOT,
+    )  # fmt: skip
+    out = done.stdout.decode("cp1252")
+    assert done.returncode == 0, out + done.stderr.decode("cp1252", "replace")
+    assert "[statement] app.run() -> pass" in out

@@ -116,3 +116,11 @@ def test_the_maintainers_mutation_tool_lists_on_a_windows_code_page():
     out = done.stdout.decode("cp1252")
     assert done.returncode == 0, out + done.stderr.decode("cp1252", "replace")
     assert "[statement] app.run() -> pass" in out
+
+
+def test_doctor_warns_about_a_code_page_without_failing_the_machine():
+    from flasklings import doctor
+
+    found = doctor.encoding("cp1252")
+    assert not found.ok and found.warning, found
+    assert "ASCII" in found.detail and "$env:PYTHONIOENCODING" in found.fix

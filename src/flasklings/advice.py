@@ -63,7 +63,7 @@ def _modules(folder: Path) -> Iterator[Module]:
         if "__pycache__" in path.parts:
             continue
         try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
+            tree = ast.parse(path.read_bytes())  # bytes: Python reads a BOM or a coding line
         except (SyntaxError, UnicodeDecodeError, OSError, ValueError):
             continue  # the precheck reports code that does not parse
         yield Module(path, tree, (path.parent / "__init__.py").is_file())

@@ -36,6 +36,29 @@ def header(fd: int, key: bytes) -> bytes:
     return json.dumps({"fd": fd, "key": key.hex()}).encode() + b"\n"
 
 
+def inherited(write_end: int) -> tuple[int, dict]:
+    """How the checks' process gets the pipe's write end: the number to put in the header,
+    and Popen's arguments. POSIX passes the file descriptor itself; a Windows process inherits
+    handles, not descriptors, so there the header names the handle."""
+    if os.name != "nt":
+        return write_end, {"pass_fds": (write_end,)}
+    import msvcrt
+    import subprocess
+
+    handle = msvcrt.get_osfhandle(write_end)
+    os.set_handle_inheritable(handle, True)
+    startupinfo = subprocess.STARTUPINFO(lpAttributeList={"handle_list": [handle]})
+    return handle, {"startupinfo": startupinfo}
+
+
+def _writable(number: int) -> int:
+    if os.name != "nt":
+        return number
+    import msvcrt
+
+    return msvcrt.open_osfhandle(number, os.O_WRONLY)  # the handle `inherited` passed on
+
+
 def _mac(key: bytes, payload: bytes) -> str:
     return hmac.new(key, payload, hashlib.sha256).hexdigest()
 
@@ -59,7 +82,7 @@ class Sender:
         os.dup2(devnull, 0)
         os.close(devnull)
         fields = json.loads(data)
-        return cls(int(fields["fd"]), bytes.fromhex(fields["key"]))
+        return cls(_writable(int(fields["fd"])), bytes.fromhex(fields["key"]))
 
     def send(self, kind: str, body) -> None:
         payload = json.dumps({"seq": self._seq, "kind": kind, "body": body}).encode()

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
+from flasklings import console, report, rooms, runner, workspace
 from flasklings import course as course_mod
-from flasklings import report, rooms, runner, workspace
 from flasklings.classroom_cli import classroom, join, leave
 from flasklings.course import Course, CourseError, Lesson, NotWrittenYet
 from flasklings.progress import Progress
@@ -55,11 +55,10 @@ class State:
 
 
 def echo(text: str = "", **kwargs) -> None:
-    # NO_COLOR (no-color.org) switches colour off; otherwise click colours only on a terminal.
-    click.echo(text, color=False if os.environ.get("NO_COLOR") else None, **kwargs)
+    click.echo(text, color=console.colour(), **kwargs)
 
 
-@click.group(invoke_without_command=True)
+@click.group(cls=console.Group, invoke_without_command=True)
 @click.option(
     "--root",
     type=click.Path(file_okay=False, exists=True, path_type=Path),

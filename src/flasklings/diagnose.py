@@ -89,7 +89,7 @@ def likely_hang_causes(folder: Path, root: Path) -> list[str]:
     causes = []
     for path in sorted(folder.rglob("*.py")):
         try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
+            tree = ast.parse(path.read_bytes())  # bytes: Python reads a BOM or a coding line
         except (SyntaxError, UnicodeDecodeError, OSError):
             continue
         for statement in tree.body:

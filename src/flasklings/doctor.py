@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
-import os
 import shutil
 import sys
 import tempfile
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from flasklings import runner, workspace
+from flasklings import console, runner, workspace
 from flasklings.course import Course
 from flasklings.progress import STATE_DIR
 from flasklings.report import command
@@ -189,9 +188,11 @@ def encoding(name: str | None) -> Finding:
         return Finding(
             "terminal",
             False,
-            f"the terminal's encoding {name} cannot show the course's marks ({COURSE_CHARACTERS})",
-            "use a UTF-8 locale: `export LANG=C.UTF-8` (or PYTHONIOENCODING=utf-8); on Windows, "
-            "use the course inside WSL",
+            f"the terminal's encoding {name} cannot show the course's marks ({COURSE_CHARACTERS}):"
+            " the course spells them in ASCII (OK, FAIL, ->)",
+            "for the marks, use a UTF-8 locale: `export LANG=C.UTF-8` (or PYTHONIOENCODING=utf-8);"
+            " in Windows PowerShell, `$env:PYTHONIOENCODING = 'utf-8'`",
+            warning=True,  # every command still works: console.py spells the marks in ASCII
         )
     return Finding("terminal", True, f"the terminal's encoding ({name}) shows ✓ and ✗")
 
@@ -244,5 +245,4 @@ def doctor(state) -> None:
 
 
 def _echo(text: str) -> None:
-    # NO_COLOR (no-color.org) switches colour off; otherwise click colours only on a terminal.
-    click.echo(text, color=False if os.environ.get("NO_COLOR") else None)
+    click.echo(text, color=console.colour())

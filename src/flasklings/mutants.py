@@ -47,7 +47,7 @@ def apply(mutant: Mutant, solution: Path, destination: Path) -> Path:
     shutil.copytree(solution, destination, ignore=shutil.ignore_patterns("__pycache__"))
     for edit in mutant.edits:
         path = destination / edit.file
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # an editor on Windows may add a BOM
         count = text.count(edit.find)
         if count != 1:
             raise MutantError(

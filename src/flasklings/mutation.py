@@ -25,8 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flasklings import console, mutator, runner, warm, workspace
 from flasklings import course as course_mod
-from flasklings import mutator, runner, warm, workspace
 from flasklings.course import Course, Lesson
 
 THRESHOLD = 95.0
@@ -68,7 +68,7 @@ def lesson_mutations(course: Course, lesson: Lesson) -> list[mutator.Mutation]:
     found = []
     for name in workspace.files(folder):
         if name.endswith(".py") and lesson.writes(name):
-            found.extend(mutator.mutations((folder / name).read_text(encoding="utf-8"), name))
+            found.extend(mutator.mutations((folder / name).read_text(encoding="utf-8-sig"), name))
     return found
 
 
@@ -102,7 +102,8 @@ def grade(
         shutil.copytree(solution, copy, ignore=shutil.ignore_patterns("__pycache__"))
         if mutation is not None:
             path = copy / mutation.file
-            path.write_text(mutation.apply(path.read_text(encoding="utf-8")), encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # an editor on Windows may add a BOM
+            path.write_text(mutation.apply(text), encoding="utf-8")
         return checks(lesson, target=tmp, exitfirst=True)
 
 
@@ -149,6 +150,7 @@ def score(
 
 
 def main(argv: list[str] | None = None) -> int:
+    console.prepare_streams()  # its lines show `before → after`, on any console
     parser = argparse.ArgumentParser(prog="python -m flasklings.mutation", description=__doc__)
     parser.add_argument("lessons", nargs="*", metavar="LESSON", help="default: every lesson")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="graded at once")

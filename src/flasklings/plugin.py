@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from flasklings import channel, diagnose, learner, limits, speedups
+from flasklings import channel, diagnose, learner, limits, processes, speedups
 
 MAX_OUTPUT = 500
 
@@ -266,6 +266,7 @@ def pytest_make_collect_report(collector: pytest.Collector):
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    processes.end_children()  # where there are no process groups (Windows)
     stack_file = session.config.stash.get(_stack_key, None)
     if stack_file:
         faulthandler.cancel_dump_traceback_later()

@@ -181,6 +181,9 @@ def _lessons(args: list[str]) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    from flasklings import console  # here: the checks' process imports this module too
+
+    console.prepare_streams()
     if not argv or argv[0] not in ("build", "evaluate"):
         print(__doc__)
         return 2

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from flasklings import channel, diagnose, endings, limits, workspace
+from flasklings import channel, diagnose, endings, limits, processes, workspace
 from flasklings.course import Course, Lesson
 
 # `--timeout`'s default: None gives each lesson its own (`timeout` in course.toml, else 30 s).
@@ -159,18 +159,18 @@ def run_pytest(
     """Cold: `python -m pytest ARGS` in a new interpreter, its output written to `out`."""
     read_end, write_end = os.pipe()
     stdin_read, stdin_write = os.pipe()
+    number, passed = channel.inherited(write_end)  # the results channel
     try:
         process = subprocess.Popen(
             [*(prefix or []), sys.executable, "-m", "pytest", *args], cwd=cwd, env=env,
-            stdin=stdin_read, stdout=out, stderr=subprocess.STDOUT, text=True,
-            pass_fds=(write_end,),  # the results channel
-            start_new_session=True,  # its own process group: ended as a whole below
+            stdin=stdin_read, stdout=out, stderr=subprocess.STDOUT, text=True, **passed,
+            start_new_session=True,  # its own process group (POSIX): ended as a whole below
         )  # fmt: skip
     finally:
         os.close(stdin_read)
         os.close(write_end)
     with contextlib.suppress(BrokenPipeError):  # far below a pipe's buffer: written at once
-        os.write(stdin_write, channel.header(write_end, results.key))
+        os.write(stdin_write, channel.header(number, results.key))
     os.close(stdin_write)
     reader = threading.Thread(target=_read_all, args=(read_end, results), daemon=True)
     reader.start()
@@ -191,8 +191,7 @@ def _read_all(fd: int, results: channel.Receiver) -> None:
 
 def _end_group(process: subprocess.Popen) -> None:
     """Kill pytest's process group: pytest itself after a timeout, and anything it started."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
+    processes.kill_tree(process.pid)
     process.wait()
 
 

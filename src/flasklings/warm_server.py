@@ -25,13 +25,12 @@ import importlib.util
 import json
 import os
 import selectors
-import signal
 import sys
 import time
 import traceback
 from pathlib import Path
 
-from flasklings import channel
+from flasklings import channel, processes
 
 COURSE_FOLDERS = ("lessons", "solutions", "tests")  # code that is graded, or grades
 answers = 1  # the file descriptor answers go to; main() moves it off standard output
@@ -164,9 +163,7 @@ class Server:
 def _end_group(pid: int) -> None:
     """Kill the child's process group (the run and anything it started); the child too if it
     has not yet made its own group."""
-    for kill in (os.killpg, os.kill):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            kill(pid, signal.SIGKILL)
+    processes.kill_tree(pid)
 
 
 def _child(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import queue
 import sys
 import threading
@@ -10,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import click
+
+from flasklings import console
 
 # Files the running app writes itself: a change there is not the learner saving code.
 NOT_CODE = (".sqlite", ".sqlite3", ".db", "-journal", ".pyc", ".log")
@@ -19,7 +20,7 @@ CLEAR = "\x1b[H\x1b[2J"  # cursor home, erase the screen; the scrollback keeps e
 
 def clear_screen() -> None:
     """Start each run on a clean screen, as rustlings does: only on a terminal that wants it."""
-    if _terminal() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb":
+    if _terminal() and console.colour() is not False:
         sys.stdout.write(CLEAR)
         sys.stdout.flush()
 

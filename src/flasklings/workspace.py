@@ -47,9 +47,12 @@ def starter_files(course: Course, lesson: Lesson, ref: str) -> dict[str, bytes]:
         raise ResetError(f"git has no files under {prefix} at {ref}.")
     result = {}
     for name in listing.splitlines():
+        # --filters: the line endings this clone checks out (core.autocrlf, .gitattributes),
+        # so a reset file looks like the rest of a Windows learner's checkout.
         blob = subprocess.run(
-            ["git", "show", f"{ref}:{name}"], cwd=course.root, capture_output=True, check=True
-        ).stdout
+            ["git", "cat-file", "--filters", f"{ref}:{name}"],
+            cwd=course.root, capture_output=True, check=True,
+        ).stdout  # fmt: skip
         result[name.removeprefix(prefix)] = blob
     return result
 
@@ -157,7 +160,8 @@ def solution_diff(course: Course, lesson: Lesson) -> str:
 def _lines(path: Path) -> list[str]:
     if not path.is_file():
         return []
-    return path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
+    # A BOM or CRLF line endings (a Windows editor's) are no difference from the reference.
+    return path.read_text(encoding="utf-8-sig", errors="replace").splitlines(keepends=True)
 
 
 def _git(root: Path, *args: str, check: bool = True) -> str:

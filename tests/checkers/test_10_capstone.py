@@ -15,6 +15,7 @@ import json
 import os
 import py_compile
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -528,8 +529,9 @@ def gunicorn(request, server, tmp_path_factory):
         environment = {
             **lesson_8.production_environment(url, workdir / "instance"),
             "WEB_CONCURRENCY": "2",
-            # The src layout: as if installed with `pip install -e .`.
-            "GUNICORN_CMD_ARGS": f"--pythonpath={import_root(lesson_dir)}",
+            # The src layout: as if installed with `pip install -e .`. Gunicorn splits this
+            # variable like a shell: quoted, a course folder with spaces stays one path.
+            "GUNICORN_CMD_ARGS": f"--pythonpath={shlex.quote(str(import_root(lesson_dir)))}",
         }
         environment["DATABASE_URL"] = environment.pop("FLASK_SQLALCHEMY_DATABASE_URI")
         process = lesson_8.Gunicorn("capstone", lesson_dir, workdir, environment, reaper)

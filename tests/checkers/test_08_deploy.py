@@ -17,6 +17,7 @@ import runpy
 import select
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -1493,21 +1494,34 @@ def test_commands_still_work(build):
 @pytest.mark.task(1)
 def test_sending_still_runs_in_the_background(build, tmp_path, monkeypatch):
     """POST /api/invoices/<id>/send still answers 202 and marks the invoice sent in the background."""  # noqa: E501
-    app = with_tables(build({**MEMORY, "SQLALCHEMY_DATABASE_URI": sqlite_url(tmp_path / "s.db")}))
+    sender = "billing@checks.example"  # not the default: the job must read the app's config
+    database = sqlite_url(tmp_path / "s.db")
+    app = with_tables(build({**MEMORY, "SQLALCHEMY_DATABASE_URI": database,
+                             "INVOICER_MAIL_FROM": sender}))  # fmt: skip
     client = app.test_client()
     invoice = client.post("/api/invoices", json=INVOICE).get_json()
-    threads = []
-    start = threading.Thread.start
-    monkeypatch.setattr(threading.Thread, "start", lambda t: (threads.append(t), start(t))[1])
+    held, start = [], threading.Thread.start
+    # Threads are held back, not started, until the answer is checked: the job's work must
+    # not show before the job runs.
+    monkeypatch.setattr(threading.Thread, "start", lambda thread: held.append(thread))
+    connections = track_sqlite_connections(monkeypatch, app.config.get("AUDIT_DATABASE"))
     shown, r, body = send(client, "POST", f"/api/invoices/{invoice['id']}/send")
     assert r.status_code == 202 and body == {"id": invoice["id"], "status": "sending"}, fact(
         shown, r, f'202 with {{"id": {invoice["id"]}, "status": "sending"}}, as in lesson 5'
     )
-    assert threads and all(t.daemon for t in threads), (
-        f"{shown} started {len(threads)} thread(s), {sum(t.daemon for t in threads)} of them "
+    assert held and all(t.daemon for t in held), (
+        f"{shown} started {len(held)} thread(s), {sum(t.daemon for t in held)} of them "
         "daemon threads, expected one daemon thread (threading.Thread(..., daemon=True)), as "
         "in lesson 5: Python waits for every other thread before the process exits"
     )
+    early = [e for e in client.get("/api/audit").get_json()["events"] if e.get("event") == "sent"]
+    assert not early, (
+        f"{shown} → 202 while the thread it started had not run yet, and GET /api/audit "
+        f"already lists {early}, expected no 'sent' event: the job records it once it has "
+        "done the work, in its thread, never the view"
+    )
+    for thread in held:
+        start(thread)
     # The job commits the status, then records the event: wait for both, within a deadline.
     deadline = time.monotonic() + ANSWER_LIMIT
     while True:
@@ -1523,10 +1537,48 @@ def test_sending_still_runs_in_the_background(build, tmp_path, monkeypatch):
         f"{shown} → 202, then the invoice's status stayed {status!r} for {ANSWER_LIMIT:g} s, "
         "expected 'sent': the background job of lesson 5"
     )
-    assert sent and sent[-1].get("detail") == "invoices@invoicer.example", (
-        f"{shown}, then GET /api/audit lists {events} for {ANSWER_LIMIT:g} s, expected a 'sent' "
-        "event whose detail is the sender, INVOICER_MAIL_FROM, as in lesson 5"
+    assert sent and sent[-1].get("detail") == sender, (
+        f"{shown} with INVOICER_MAIL_FROM={sender!r} in the app's config, then GET /api/audit "
+        f"lists {events} for {ANSWER_LIMIT:g} s, expected a 'sent' event whose detail is that "
+        "sender: read current_app.config in the job, as in lesson 5"
     )
+    for thread in held:
+        thread.join(ANSWER_LIMIT)
+    left_open = [where for where, connection in connections if not connection.closed]
+    assert not left_open, (
+        f"{shown}: once the job's thread had finished, {len(left_open)} SQLite connection(s) "
+        f"it opened were still open ({', '.join(left_open)}), expected none: run the job "
+        "inside `with app.app_context():`, whose end runs the teardown that closes the audit "
+        "connection (an app_context().push() without pop() never ends), as in lesson 5"
+    )
+
+
+class TrackedConnection(sqlite3.Connection):
+    """A sqlite3 connection that remembers whether it was closed."""
+
+    closed = False
+
+    def close(self):
+        self.closed = True
+        super().close()
+
+
+def track_sqlite_connections(monkeypatch, audit) -> list[tuple[str, TrackedConnection]]:
+    """The connections to the audit database that sqlite3.connect() opens from now on in a
+    thread other than this one (a job's), as (database, connection). SQLAlchemy's own pooled
+    connections stay open on purpose: they are not counted."""
+    opened, real, here = [], sqlite3.connect, threading.get_ident()
+
+    def connect(database, *args, **kwargs):
+        mine = threading.get_ident() == here or "factory" in kwargs or not audit
+        if mine or os.fspath(database) != os.fspath(audit):
+            return real(database, *args, **kwargs)
+        connection = real(database, *args, factory=TrackedConnection, **kwargs)
+        opened.append((str(database), connection))
+        return connection
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    return opened
 
 
 def with_tables(app):

@@ -926,6 +926,39 @@ def test_a_too_long_customer_is_a_400_not_a_500(build, database, lesson_dir, mon
         f"after the 400, GET /api/invoices lists {count} invoices, expected only the first one: "
         "raise the ValidationError before db.session.add()"
     )
+    # What counts is what is stored: the name once stripped, in characters (not bytes).
+    for shown, customer, stored in (
+        ("' ' + 200 characters + ' '", " " + longest + " ", longest),
+        ("200 × 'ë' (400 bytes in UTF-8)", "ë" * 200, "ë" * 200),
+    ):
+        request = f"POST /api/invoices with the customer {shown}"
+        r = client.post("/api/invoices", json={**INVOICE, "customer": customer})
+        saved = (r.get_json(silent=True) or {}).get("customer")
+        assert r.status_code == 201 and saved == stored, fact(
+            request,
+            r,
+            f"201 with the {len(stored)} characters of the stripped name saved: the length "
+            "that counts is that of what is stored, len(customer.strip()), in characters",
+        )
+    # Still lesson 6's rules: every bad field named at once, and a wrong type is a 400.
+    request = "POST /api/invoices with a customer of 201 characters and amount_cents 0"
+    r = client.post("/api/invoices", json={"customer": "A" * 201, "amount_cents": 0})
+    fields = (r.get_json(silent=True) or {}).get("fields") or {}
+    assert r.status_code == 400 and {"customer", "amount_cents"} <= set(fields), fact(
+        request, r, 'a 400 whose "fields" names both customer and amount_cents, as in lesson 6'
+    )
+    request = "POST /api/invoices with the customer 42 (a number)"
+    try:
+        r = client.post("/api/invoices", json={**INVOICE, "customer": 42})
+    except Exception as exc:
+        raise AssertionError(
+            f"{request} raised {type(exc).__name__} into the test, expected a 400: test that "
+            "the customer is a str before calling its methods (.strip())"
+        ) from None
+    fields = (r.get_json(silent=True) or {}).get("fields") or {}
+    assert r.status_code == 400 and "customer" in fields, fact(
+        request, r, 'a 400 whose "fields" names customer, as in lesson 6'
+    )
 
 
 @pytest.mark.task(3)

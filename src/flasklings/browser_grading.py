@@ -117,3 +117,8 @@ def check(root: Path, slug: str, files: dict[str, str] | None = None) -> dict:
         "report": click.unstyle(report.human(result)),
         "tasks": {task.number: task.title for task in lesson.tasks},
     }
+
+
+def check_json(root: str, slug: str, files: dict[str, str]) -> str:
+    """`check` for the page's worker, which passes strings and reads JSON."""
+    return json.dumps(check(Path(root), slug, dict(files)), ensure_ascii=False)

@@ -1,0 +1,163 @@
+/* Run buttons on code cells and the "Try the tasks here" panel (docs/hooks/browser_run.py
+ * makes both, on the lessons that run in the browser).
+ *
+ * Nothing is loaded until a reader presses Run or Check: then one Web Worker starts
+ * (python-worker.js) and loads Python from this site; it stays for the rest of the visit,
+ * also across instant navigation, so later cells and checks start at once. The worker keeps
+ * one namespace per lesson, so cells share state like a notebook's. Every status goes into
+ * a live region next to the button that asked. Edits in the panel are kept in localStorage.
+ */
+(function () {
+  var worker = null;
+  var waiting = {};
+  var nextId = 1;
+
+  function pythonUrl() {
+    var panel = document.querySelector("[data-fl-python]");
+    return new URL(panel.getAttribute("data-fl-python"), document.baseURI);
+  }
+
+  function ask(message, onProgress) {
+    if (!worker) {
+      var url = new URL("../javascripts/python-worker.js", pythonUrl());
+      worker = new Worker(url, { type: "module" });
+      worker.onmessage = function (event) {
+        var reply = event.data;
+        var entry = waiting[reply.id];
+        if (!entry) return;
+        if (reply.kind === "progress") { entry.progress(reply.text); return; }
+        delete waiting[reply.id];
+        if (reply.kind === "error") entry.reject(new Error(reply.text)); else entry.resolve(reply.value);
+      };
+      worker.onerror = function (event) {
+        Object.keys(waiting).forEach(function (id) {
+          waiting[id].reject(new Error(event.message || "the Python worker stopped"));
+        });
+        waiting = {};
+        worker = null;
+      };
+    }
+    return new Promise(function (resolve, reject) {
+      var id = nextId++;
+      waiting[id] = { resolve: resolve, reject: reject, progress: onProgress };
+      message.id = id;
+      worker.postMessage(message);
+    });
+  }
+
+  function lessonSlug() {
+    return document.querySelector("[data-fl-try]").getAttribute("data-fl-try");
+  }
+
+  function say(region, text) {
+    region.textContent = text;
+  }
+
+  // -- Run: one code cell -------------------------------------------------------------------
+
+  function outputArea(cell) {
+    var area = cell.querySelector(".fl-run__output");
+    if (area) return area;
+    area = document.createElement("pre");
+    area.className = "fl-run__output";
+    var old = cell.querySelector(".jp-Cell-outputWrapper, .jp-OutputArea");
+    if (old) old.hidden = true;  // the committed output gives way to this run's
+    cell.appendChild(area);
+    return area;
+  }
+
+  function run(button) {
+    var cell = button.closest(".fl-cell");
+    var status = cell.querySelector(".fl-run__status");
+    var code = cell.querySelector(".highlight code, pre code").textContent;
+    button.disabled = true;
+    say(status, "Running…");
+    ask({ kind: "run", lesson: lessonSlug(), code: code }, function (text) { say(status, text); })
+      .then(function (result) {
+        var area = outputArea(cell);
+        var text = result.output + (result.error || "");
+        if (result.limit) {
+          text += "\nThis cell cannot run in the browser: " + result.limit + ". Run the " +
+            "notebook on your computer instead: uv run --extra lab jupyter lab";
+        }
+        area.textContent = text || "(no output)";
+        area.classList.toggle("fl-run__output--error", !!result.error);
+        say(status, result.error ? "Ran, with an error: see the output." : "Ran.");
+      })
+      .catch(function (error) { say(status, "Could not run: " + error.message); })
+      .then(function () { button.disabled = false; });
+  }
+
+  // -- Check: the lesson's checks on the files in the panel ---------------------------------
+
+  function storageKey(editor) {
+    return "flasklings:" + lessonSlug() + ":" + editor.getAttribute("data-fl-file");
+  }
+
+  function restoreEdits(panel) {
+    panel.querySelectorAll("[data-fl-file]").forEach(function (editor) {
+      if (!editor.hasAttribute("data-fl-starter")) {
+        editor.setAttribute("data-fl-starter", editor.value);
+        var kept = null;
+        try { kept = localStorage.getItem(storageKey(editor)); } catch (e) { /* storage off */ }
+        if (kept !== null) editor.value = kept;
+      }
+    });
+  }
+
+  function check(button) {
+    var panel = button.closest("[data-fl-try]");
+    var status = panel.querySelector(".fl-try__status");
+    var reportArea = panel.querySelector(".fl-try__report");
+    var files = {};
+    panel.querySelectorAll("[data-fl-file]").forEach(function (editor) {
+      files[editor.getAttribute("data-fl-file")] = editor.value;
+    });
+    button.disabled = true;
+    say(status, "Checking…");
+    ask({ kind: "check", lesson: lessonSlug(), files: files }, function (text) { say(status, text); })
+      .then(function (result) {
+        reportArea.textContent = result.report;
+        reportArea.hidden = false;
+        var tests = result.results.tests;
+        var passed = tests.filter(function (t) { return t.status === "pass"; }).length;
+        say(status, result.status === "pass"
+          ? "All " + tests.length + " checks pass."
+          : result.status === "fail"
+            ? passed + " of " + tests.length + " checks pass: see the report below."
+            : "Could not grade: see the report below.");
+      })
+      .catch(function (error) { say(status, "Could not check: " + error.message); })
+      .then(function () { button.disabled = false; });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button");
+    if (!button) return;
+    if (button.hasAttribute("data-fl-run")) run(button);
+    else if (button.hasAttribute("data-fl-check")) check(button);
+    else if (button.hasAttribute("data-fl-restore")) {
+      var panel = button.closest("[data-fl-try]");
+      restoreEdits(panel);
+      panel.querySelectorAll("[data-fl-file]").forEach(function (editor) {
+        editor.value = editor.getAttribute("data-fl-starter");
+        try { localStorage.removeItem(storageKey(editor)); } catch (e) { /* storage off */ }
+      });
+      say(panel.querySelector(".fl-try__status"), "The starter is back.");
+    }
+  });
+
+  document.addEventListener("input", function (event) {
+    var editor = event.target;
+    if (!editor.matches || !editor.matches("[data-fl-file]")) return;
+    try { localStorage.setItem(storageKey(editor), editor.value); } catch (e) { /* storage off */ }
+  });
+
+  // Kept edits come back when a lesson page is shown (also after instant navigation).
+  function onPage() {
+    var panel = document.querySelector("[data-fl-try]");
+    if (panel) restoreEdits(panel);
+  }
+  if (window.document$ && window.document$.subscribe) window.document$.subscribe(onPage);
+  else document.addEventListener("DOMContentLoaded", onPage);
+})();

@@ -1,0 +1,88 @@
+"""Hook: lessons that run in the browser (course.toml `browser = true`) get a Run button on
+each code cell and a "Try the tasks here" panel, and the build gets the Python they run on.
+
+The buttons and the panel are plain HTML made here; docs/assets/javascripts/browser-run.js
+makes them work, and starts Python (docs/assets/javascripts/python-worker.js, a Web Worker)
+only when a reader first presses one. The Python itself, the wheels and the course files go
+into assets/python/ after the build (flasklings.browser_build), so a page that nobody runs
+weighs what it did before.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from pathlib import Path
+
+import course_data
+from mkdocs.exceptions import PluginError
+
+_CELL = re.compile(r'<div class="fl-cell">')
+_CHECK_HEADING = re.compile(r'<h2 id="check-your-work"')
+
+
+def _run_bar(number: int) -> str:
+    return (
+        '<div class="fl-run">'
+        f'<button type="button" class="md-button fl-run__button" data-fl-run '
+        f'aria-label="Run code cell {number}">Run</button>'
+        '<span class="fl-run__status" role="status" aria-live="polite"></span>'
+        "</div>"
+    )
+
+
+def _panel(lesson, course, python_url: str) -> str:
+    folder = course.lesson_dir(lesson)
+    editors = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        name = path.relative_to(folder).as_posix()
+        if "__pycache__" in name or not lesson.writes(name):
+            continue
+        field = f"fl-try-{lesson.slug}-{re.sub(r'[^A-Za-z0-9]', '-', name)}"
+        editors.append(
+            f'<label class="fl-try__label" for="{field}">lessons/{lesson.slug}/{name}</label>'
+            f'<textarea class="fl-try__editor" id="{field}" data-fl-file="{html.escape(name)}" '
+            'spellcheck="false" autocapitalize="off" autocomplete="off" rows="18">'
+            f"{html.escape(path.read_text(encoding='utf-8'))}</textarea>"
+        )
+    command = f"flasklings check {lesson.number}"
+    return (
+        f'<section class="fl-try" data-fl-try="{lesson.slug}" data-fl-python="{python_url}" '
+        'aria-labelledby="try-the-tasks-here">'
+        '<h2 id="try-the-tasks-here">Try the tasks here</h2>'
+        "<p>Work on the tasks in your browser: edit the starter below and press Check. Check "
+        f"runs this lesson's own checks (the ones <code>{command}</code> runs) in a Python "
+        "inside this page, which loads the first time you press Run or Check. Your edits "
+        "stay in this browser; to continue on your computer, copy them into "
+        f"<code>lessons/{lesson.slug}/</code>.</p>"
+        + "".join(editors)
+        + '<div class="fl-try__actions">'
+        '<button type="button" class="md-button md-button--primary" data-fl-check>Check</button>'
+        '<button type="button" class="md-button" data-fl-restore>Restore the starter</button>'
+        "</div>"
+        '<p class="fl-try__status" role="status" aria-live="polite"></p>'
+        '<pre class="fl-try__report" hidden></pre>'
+        "</section>"
+    )
+
+
+def on_page_content(html_text, page, config, files):
+    lesson = course_data.lesson_for(page)
+    if lesson is None or not lesson.browser:
+        return html_text
+    count = iter(range(1, 10_000))
+    html_text = _CELL.sub(lambda m: m.group(0) + _run_bar(next(count)), html_text)
+    python_url = posixpath.relpath("assets/python", page.url.rstrip("/") or ".") + "/"
+    panel = _panel(lesson, course_data.course(), python_url)
+    placed, found = _CHECK_HEADING.subn(lambda m: panel + m.group(0), html_text, count=1)
+    return placed if found else html_text + panel
+
+
+def on_post_build(config):
+    from flasklings import browser_build
+
+    try:
+        browser_build.build(course_data.course(), Path(config.site_dir))
+    except browser_build.BuildError as exc:
+        raise PluginError(f"The in-browser Python could not be built: {exc}") from exc

@@ -1,0 +1,175 @@
+"""Lessons run and checked in the reader's browser (course.toml `browser = true`).
+
+First, without a browser: the in-process grading the browser uses (flasklings.browser_grading,
+run from the course archive the site ships) gives the same results.json as `flasklings check`
+for the same files: the starter, the solution and a spread of the lesson's mutants.
+
+Then in Debian's Chromium, on the built site served locally, with every request that leaves
+the site blocked: Run on a lesson 1 cell shows its output, a later cell sees what an earlier
+one defined, and in the "Try the tasks here" panel Check fails on the starter, passes once the
+file is fixed in the editor, and the edit survives a reload. The times (cold first output, warm
+Run, warm Check) are printed, never asserted: the machine's load decides them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from test_browser import Reader, browser, chromium_path, site_url  # noqa: F401 - fixtures
+
+from flasklings import browser_build, course, diagnose, mutants, report, runner
+
+ROOT = Path(__file__).resolve().parents[2]
+COURSE = course.load(ROOT)
+BROWSER_LESSONS = [lesson for lesson in COURSE.lessons if lesson.browser]
+
+# Grades each case in one Python process, one after another, as the browser's worker does.
+IN_PROCESS = """
+import json, sys
+from pathlib import Path
+root, slug, cases = sys.argv[1], sys.argv[2], json.loads(sys.stdin.read())
+sys.path.insert(0, root + "/src")
+from flasklings import browser_grading
+print(json.dumps({name: browser_grading.check(Path(root), slug, files)["results"]
+                  for name, files in cases.items()}))
+"""
+
+
+def _files(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def _as_if_in_lessons(results: str, folder: Path) -> dict:
+    """The results, with the folder graded named as the browser's copy is: lessons/NN_slug/
+    (messages name the learner's files relative to the course, or in full outside it)."""
+    wanted = f"lessons/{folder.name}/"
+    for shown in (diagnose.shown(folder, ROOT), str(folder)):
+        results = results.replace(json.dumps(shown + "/")[1:-1], wanted)
+    return json.loads(results)
+
+
+@pytest.mark.parametrize("lesson", BROWSER_LESSONS, ids=lambda lesson: lesson.slug)
+def test_in_process_grading_gives_the_command_lines_verdicts(lesson, tmp_path):
+    cases = {
+        "starter": COURSE.lesson_dir(lesson),
+        "solution": COURSE.lesson_dir(lesson, "solutions"),
+    }
+    sample = mutants.load(ROOT / "tests" / "mutants" / lesson.slug / "mutants.toml")[::20]
+    for mutant in sample:
+        target = tmp_path / "mutants" / mutant.name / lesson.slug
+        cases[mutant.name] = mutants.apply(mutant, COURSE.lesson_dir(lesson, "solutions"), target)
+    command_line = {
+        name: _as_if_in_lessons(
+            report.results_json(runner.run_checks(COURSE, lesson, folder.parent)), folder
+        )
+        for name, folder in cases.items()
+    }
+    shipped = tmp_path / "course"  # what the site ships, not the working tree
+    zipfile.ZipFile(io.BytesIO(browser_build.course_archive(COURSE))).extractall(shipped)
+    result = subprocess.run(
+        [sys.executable, "-c", IN_PROCESS, str(shipped), lesson.slug],
+        input=json.dumps({name: _files(folder) for name, folder in cases.items()}),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    in_process = json.loads(result.stdout)
+    assert command_line["starter"]["status"] == "fail"
+    assert command_line["solution"]["status"] == "pass"
+    for name in cases:
+        assert in_process[name] == command_line[name], name
+
+
+# -- in Chromium ------------------------------------------------------------------------------
+
+LOAD_WAIT = 180_000  # ms: the first Run loads Python on a busy 2-core machine
+
+
+def _output_of(page, cell: int):
+    return page.locator(".fl-cell").nth(cell).locator(".fl-run__output")
+
+
+@pytest.mark.browser
+def test_lesson_1_runs_and_checks_in_the_browser(browser, site_url):  # noqa: F811
+    lesson = COURSE.find("01")
+    solution = (COURSE.lesson_dir(lesson, "solutions") / "hello.py").read_text(encoding="utf-8")
+    reader = Reader(browser, site_url)
+    try:
+        page = reader.page
+        reader.open(f"{site_url}lessons/{lesson.slug}/")
+        assert not any("/assets/python/" in url for url in reader.requests), (
+            "the page loaded Python before anyone pressed Run"
+        )
+
+        first = page.get_by_role("button", name="Run code cell 1", exact=True)
+        started = time.perf_counter()
+        first.click()
+        output = _output_of(page, 0)
+        output.wait_for(timeout=LOAD_WAIT)
+        cold = time.perf_counter() - started
+        assert "import name: __main__" in output.inner_text()
+        assert "endpoint for /: index" in output.inner_text()
+        status = page.locator(".fl-cell").nth(0).locator("[role=status]")
+        assert status.inner_text() == "Ran."
+
+        # Cell 3 uses the `app` cell 1 defined: the state is kept from cell to cell.
+        started = time.perf_counter()
+        page.get_by_role("button", name="Run code cell 3", exact=True).click()
+        _output_of(page, 2).wait_for(timeout=60_000)
+        warm_run = time.perf_counter() - started
+        assert "200 text/html" in _output_of(page, 2).inner_text()
+        assert "Hello from a notebook!" in _output_of(page, 2).inner_text()
+
+        panel = page.locator("[data-fl-try]")
+        editor = panel.get_by_label(f"lessons/{lesson.slug}/hello.py")
+        check = panel.get_by_role("button", name="Check", exact=True)
+        verdict = panel.locator(".fl-try__status")
+        check.click()
+        page.wait_for_function(
+            "el => / checks pass|Could not/.test(el.textContent)",
+            arg=verdict.element_handle(),
+            timeout=LOAD_WAIT,
+        )
+        assert "of 15 checks pass" in verdict.inner_text(), verdict.inner_text()
+        assert "✗ GET / answers 200." in panel.locator(".fl-try__report").inner_text()
+
+        editor.fill(solution)
+        started = time.perf_counter()
+        check.click()
+        page.wait_for_function(
+            "el => /All 15 checks pass|of 15|Could not/.test(el.textContent)"
+            " && !el.textContent.startsWith('Checking')",
+            arg=verdict.element_handle(),
+            timeout=60_000,
+        )
+        warm_check = time.perf_counter() - started
+        assert verdict.inner_text() == "All 15 checks pass.", panel.inner_text()
+        assert "lesson 01 is done" in panel.locator(".fl-try__report").inner_text()
+
+        page.reload()
+        page.wait_for_load_state("networkidle")
+        kept = page.locator("[data-fl-try]").get_by_label(f"lessons/{lesson.slug}/hello.py")
+        assert kept.input_value() == solution, "the edit was not kept in the browser's storage"
+        page.get_by_role("button", name="Restore the starter").click()
+        starter = (COURSE.lesson_dir(lesson) / "hello.py").read_text(encoding="utf-8")
+        assert kept.input_value() == starter
+
+        print(
+            f"\nlesson 1 in Chromium: cold Run to first output {cold:.2f} s, "
+            f"warm Run {warm_run:.2f} s, warm Check {warm_check:.2f} s"
+        )
+        reader.assert_clean()
+    finally:
+        reader.close()

@@ -1,11 +1,12 @@
 """Hook: lessons that run in the browser (course.toml `browser = true`) get a Run button on
 each code cell and a "Try the tasks here" panel, and the build gets the Python they run on.
 
-The buttons and the panel are plain HTML made here; docs/assets/javascripts/browser-run.js
-makes them work, and starts Python (docs/assets/javascripts/python-worker.js, a Web Worker)
-only when a reader first presses one. The Python itself, the wheels and the course files go
-into assets/python/ after the build (flasklings.browser_build), so a page that nobody runs
-weighs what it did before.
+The buttons and the panel are plain HTML made here (the editor is a <textarea> until
+CodeMirror, bundled from docs/hooks/editor.mjs, replaces it when the panel comes into view);
+docs/assets/javascripts/browser-run.js makes them work, and starts Python
+(docs/assets/javascripts/python-worker.js, a Web Worker) only when a reader first presses
+one. The Python itself, the wheels and the course files go into assets/python/ after the
+build (flasklings.browser_build), so a page that nobody runs weighs what it did before.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ def _panel(lesson, course, python_url: str) -> str:
             continue
         field = f"fl-try-{lesson.slug}-{re.sub(r'[^A-Za-z0-9]', '-', name)}"
         editors.append(
-            f'<label class="fl-try__label" for="{field}">lessons/{lesson.slug}/{name}</label>'
+            f'<label class="fl-try__label" id="{field}-label" for="{field}">'
+            f"lessons/{lesson.slug}/{name}</label>"
             f'<textarea class="fl-try__editor" id="{field}" data-fl-file="{html.escape(name)}" '
             'spellcheck="false" autocapitalize="off" autocomplete="off" rows="18">'
             f"{html.escape(path.read_text(encoding='utf-8'))}</textarea>"

@@ -10,6 +10,8 @@ presses Run or Check on a lesson page:
   outside the repository and checked against those hashes on every build.
 - `course.zip`: the flasklings package, course.toml, and for each lesson that runs in the
   browser its checker and starter.
+- `editor.js`: the panel's code editor, CodeMirror 6 from npm, bundled by esbuild from
+  docs/hooks/editor.mjs; the page imports it when the panel comes into view.
 - `manifest.json`: the list the worker loads (docs/assets/javascripts/python-worker.js).
 """
 
@@ -166,6 +168,20 @@ def course_archive(course: Course) -> bytes:
     return buffer.getvalue()
 
 
+def bundle_editor(root: Path, target: Path) -> None:
+    """CodeMirror and its Python mode in one minified ES module (esbuild, from node_modules)."""
+    esbuild = root / "node_modules" / ".bin" / "esbuild"
+    if not esbuild.is_file():
+        raise BuildError(f"{esbuild} is missing: run `npm ci` (package.json pins esbuild)")
+    result = subprocess.run(
+        [str(esbuild), "docs/hooks/editor.mjs", "--bundle", "--minify", "--format=esm",
+         "--log-level=warning", f"--outfile={target}"],
+        cwd=root, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise BuildError(f"esbuild could not bundle the editor:\n{result.stderr}")
+
+
 def build(course: Course, site_dir: Path, cache: Path | None = None) -> Path:
     """Write assets/python/ into the built site; returns that folder."""
     pyodide = course.root / "node_modules" / "pyodide"
@@ -187,6 +203,7 @@ def build(course: Course, site_dir: Path, cache: Path | None = None) -> Path:
             (out / "wheels" / name).write_bytes(data)
             archives.append(f"wheels/{name}")
     (out / "course.zip").write_bytes(course_archive(course))
+    bundle_editor(course.root, out / "editor.js")
     manifest = {
         "pyodide": "pyodide/pyodide.mjs",
         "archives": archives,

@@ -133,7 +133,11 @@ def test_lesson_1_runs_and_checks_in_the_browser(browser, site_url):  # noqa: F8
         assert "Hello from a notebook!" in _output_of(page, 2).inner_text()
 
         panel = page.locator("[data-fl-try]")
-        editor = panel.get_by_label(f"lessons/{lesson.slug}/hello.py")
+        name = f"lessons/{lesson.slug}/hello.py"
+        panel.scroll_into_view_if_needed()  # the code editor loads when the panel is seen
+        page.locator("[data-fl-try][data-fl-editor=ready]").wait_for(timeout=60_000)
+        editor = panel.get_by_role("textbox", name=name)  # CodeMirror's, named by the label
+        text = panel.locator("textarea")  # what Check sends and the browser keeps
         check = panel.get_by_role("button", name="Check", exact=True)
         verdict = panel.locator(".fl-try__status")
         check.click()
@@ -146,6 +150,7 @@ def test_lesson_1_runs_and_checks_in_the_browser(browser, site_url):  # noqa: F8
         assert "✗ GET / answers 200." in panel.locator(".fl-try__report").inner_text()
 
         editor.fill(solution)
+        assert text.input_value() == solution, "the editor did not write back to the textarea"
         started = time.perf_counter()
         check.click()
         page.wait_for_function(
@@ -160,11 +165,14 @@ def test_lesson_1_runs_and_checks_in_the_browser(browser, site_url):  # noqa: F8
 
         page.reload()
         page.wait_for_load_state("networkidle")
-        kept = page.locator("[data-fl-try]").get_by_label(f"lessons/{lesson.slug}/hello.py")
-        assert kept.input_value() == solution, "the edit was not kept in the browser's storage"
-        page.get_by_role("button", name="Restore the starter").click()
+        assert text.input_value() == solution, "the edit was not kept in the browser's storage"
+        panel.scroll_into_view_if_needed()
+        page.locator("[data-fl-try][data-fl-editor=ready]").wait_for(timeout=60_000)
+        assert "Hello, Invoicer!" in editor.inner_text()
+        panel.get_by_role("button", name="Restore the starter").click()
         starter = (COURSE.lesson_dir(lesson) / "hello.py").read_text(encoding="utf-8")
-        assert kept.input_value() == starter
+        assert text.input_value() == starter
+        assert 'return "Hello, World!"' in editor.inner_text(), "the editor still shows the edit"
 
         print(
             f"\nlesson 1 in Chromium: cold Run to first output {cold:.2f} s, "

@@ -6,6 +6,7 @@
  * also across instant navigation, so later cells and checks start at once. The worker keeps
  * one namespace per lesson, so cells share state like a notebook's. Every status goes into
  * a live region next to the button that asked. Edits in the panel are kept in localStorage.
+ * The panel's textareas become code editors when the panel comes into view (editorWhenSeen).
  */
 (function () {
   var worker = null;
@@ -141,6 +142,7 @@
       restoreEdits(panel);
       panel.querySelectorAll("[data-fl-file]").forEach(function (editor) {
         editor.value = editor.getAttribute("data-fl-starter");
+        if (editor.flasklingsSet) editor.flasklingsSet(editor.value);
         try { localStorage.removeItem(storageKey(editor)); } catch (e) { /* storage off */ }
       });
       say(panel.querySelector(".fl-try__status"), "The starter is back.");
@@ -153,10 +155,29 @@
     try { localStorage.setItem(storageKey(editor), editor.value); } catch (e) { /* storage off */ }
   });
 
+  // The code editor (CodeMirror, assets/python/editor.js) replaces the textareas when the
+  // panel comes into view: a reader who never scrolls there never loads it.
+  function editorWhenSeen(panel) {
+    if (!window.IntersectionObserver) return;
+    var observer = new IntersectionObserver(function (entries) {
+      if (!entries.some(function (entry) { return entry.isIntersecting; })) return;
+      observer.disconnect();
+      import(new URL("editor.js", pythonUrl()).href).then(function (editor) {
+        panel.querySelectorAll("[data-fl-file]").forEach(function (textarea) {
+          if (!textarea.flasklingsSet) editor.mount(textarea);
+        });
+        panel.setAttribute("data-fl-editor", "ready");
+      }).catch(function () { /* the textareas stay, and work */ });
+    }, { rootMargin: "200px" });
+    observer.observe(panel);
+  }
+
   // Kept edits come back when a lesson page is shown (also after instant navigation).
   function onPage() {
     var panel = document.querySelector("[data-fl-try]");
-    if (panel) restoreEdits(panel);
+    if (!panel) return;
+    restoreEdits(panel);
+    editorWhenSeen(panel);
   }
   if (window.document$ && window.document$.subscribe) window.document$.subscribe(onPage);
   else document.addEventListener("DOMContentLoaded", onPage);

@@ -20,7 +20,8 @@ async function start(progress) {
   const manifestResponse = await fetch(new URL("manifest.json", base));
   const manifest = await manifestResponse.json();
   const archives = Promise.all([...manifest.archives, manifest.course].map(fetchBytes));
-  const pyodide = await loadPyodide({ indexURL: new URL("pyodide/", base).href });
+  const local = new URL("pyodide/", base).href;  // also for packages: never the CDN
+  const pyodide = await loadPyodide({ indexURL: local, packageBaseUrl: local });
   progress("Loading Flask and the lesson's checks…");
   const sitePackages = pyodide.runPython("import sysconfig; sysconfig.get_paths()['purelib']");
   const data = await archives;

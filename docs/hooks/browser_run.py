@@ -51,6 +51,7 @@ def _panel(lesson, course, python_url: str) -> str:
     command = f"flasklings check {lesson.number}"
     return (
         f'<section class="fl-try" data-fl-try="{lesson.slug}" data-fl-python="{python_url}" '
+        f'data-fl-timeout="{lesson.timeout:g}" '
         'aria-labelledby="try-the-tasks-here">'
         '<h2 id="try-the-tasks-here">Try the tasks here</h2>'
         "<p>Work on the tasks in your browser: edit the starter below and press Check. Check "

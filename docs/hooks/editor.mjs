@@ -43,6 +43,7 @@ export function mount(textarea) {
     extensions: [
       minimalSetup,
       lineNumbers(),
+      EditorView.lineWrapping,  // no region that scrolls sideways (it would need a tab stop)
       indentUnit.of("    "),
       python(),
       syntaxHighlighting(highlight),

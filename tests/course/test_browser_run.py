@@ -22,7 +22,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from test_browser import Reader, browser, chromium_path, site_url  # noqa: F401 - fixtures
+from test_browser import (  # noqa: F401 - fixtures
+    Reader,
+    axe_problems,
+    browser,
+    chromium_path,
+    set_scheme,
+    site_url,
+)
 
 from flasklings import browser_build, course, diagnose, mutants, report, runner
 
@@ -173,6 +180,33 @@ def test_lesson_1_runs_and_checks_in_the_browser(browser, site_url):  # noqa: F8
         starter = (COURSE.lesson_dir(lesson) / "hello.py").read_text(encoding="utf-8")
         assert text.input_value() == starter
         assert 'return "Hello, World!"' in editor.inner_text(), "the editor still shows the edit"
+
+        # With outputs, a report and the code editor on the page, in both palettes.
+        for scheme in ("light", "dark"):
+            set_scheme(page, scheme)
+            assert not axe_problems(page), axe_problems(page)
+
+        # Code that never ends: the page stops Python after the lesson's time limit (made
+        # short here) and says why; the next Run starts a fresh Python.
+        limit = panel.get_attribute("data-fl-timeout")
+        assert float(limit) == lesson.timeout
+        panel.evaluate("el => el.setAttribute('data-fl-timeout', '2')")
+        editor.fill("while True:\n    pass\n")
+        check.click()
+        page.wait_for_function(
+            "el => el.textContent.startsWith('Could not check')",
+            arg=verdict.element_handle(),
+            timeout=60_000,
+        )
+        assert "did not finish within 2 s" in verdict.inner_text(), verdict.inner_text()
+        panel.evaluate("(el, limit) => el.setAttribute('data-fl-timeout', limit)", limit)
+        first.click()
+        page.wait_for_function(
+            "el => /^(Ran|Could not)/.test(el.textContent)",
+            arg=status.element_handle(),
+            timeout=LOAD_WAIT,
+        )
+        assert status.inner_text() == "Ran.", status.inner_text()
 
         print(
             f"\nlesson 1 in Chromium: cold Run to first output {cold:.2f} s, "

@@ -18,6 +18,21 @@
     return new URL(panel.getAttribute("data-fl-python"), document.baseURI);
   }
 
+  // Python cannot be interrupted from outside: a request that runs past the lesson's time
+  // limit (course.toml `timeout`, as on the command line) ends the worker, and with it the
+  // cells' state; the next request starts a fresh one.
+  function stopWorker(reason) {
+    if (worker) worker.terminate();
+    worker = null;
+    Object.keys(waiting).forEach(function (id) { waiting[id].reject(new Error(reason)); });
+    waiting = {};
+  }
+
+  function timeLimit() {
+    var panel = document.querySelector("[data-fl-timeout]");
+    return panel ? parseFloat(panel.getAttribute("data-fl-timeout")) : 30;
+  }
+
   function ask(message, onProgress) {
     if (!worker) {
       var url = new URL("../javascripts/python-worker.js", pythonUrl());
@@ -31,16 +46,30 @@
         if (reply.kind === "error") entry.reject(new Error(reply.text)); else entry.resolve(reply.value);
       };
       worker.onerror = function (event) {
-        Object.keys(waiting).forEach(function (id) {
-          waiting[id].reject(new Error(event.message || "the Python worker stopped"));
-        });
-        waiting = {};
-        worker = null;
+        stopWorker(event.message || "the Python worker stopped");
       };
     }
     return new Promise(function (resolve, reject) {
       var id = nextId++;
-      waiting[id] = { resolve: resolve, reject: reject, progress: onProgress };
+      var timer = null;
+      var limit = timeLimit();
+      var progress = function (text) {
+        onProgress(text);
+        // The clock starts once Python is loaded: loading is not the code's time.
+        if (timer === null && /^Running/.test(text)) {
+          timer = setTimeout(function () {
+            stopWorker(
+              "it did not finish within " + limit + " s, so Python was stopped (run the " +
+              "earlier cells again). Look for a loop that never ends or a call that waits " +
+              "(input(), a server)."
+            );
+          }, limit * 1000);
+        }
+      };
+      var done = function (settle) {
+        return function (value) { clearTimeout(timer); settle(value); };
+      };
+      waiting[id] = { resolve: done(resolve), reject: done(reject), progress: progress };
       message.id = id;
       worker.postMessage(message);
     });

@@ -47,10 +47,10 @@ self.onmessage = async (event) => {
     });
     const python = await ready;
     let value;
+    progress(request.kind === "run" ? "Running…" : "Running the checks…");
     if (request.kind === "run") {
       value = JSON.parse(python.cells.run(request.lesson, request.code));
     } else {
-      progress("Running the checks…");
       const files = python.pyodide.toPy(request.files);
       value = JSON.parse(python.grading().check_json("/course", request.lesson, files));
       files.destroy();

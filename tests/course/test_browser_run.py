@@ -2,7 +2,8 @@
 
 First, without a browser: the in-process grading the browser uses (flasklings.browser_grading,
 run from the course archive the site ships) gives the same results.json as `flasklings check`
-for the same files: the starter, the solution and a spread of the lesson's mutants.
+for the same files (the starter, the solution and a spread of the lesson's mutants), both in
+CPython and in the site's own Pyodide, run by Node.
 
 Then in Debian's Chromium, on the built site served locally, with every request that leaves
 the site blocked: Run on a lesson 1 cell shows its output, a later cell sees what an earlier
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -38,14 +40,30 @@ COURSE = course.load(ROOT)
 BROWSER_LESSONS = [lesson for lesson in COURSE.lessons if lesson.browser]
 
 # Grades each case in one Python process, one after another, as the browser's worker does.
-IN_PROCESS = """
+GRADE = """
 import json, sys
 from pathlib import Path
-root, slug, cases = sys.argv[1], sys.argv[2], json.loads(sys.stdin.read())
-sys.path.insert(0, root + "/src")
-from flasklings import browser_grading
-print(json.dumps({name: browser_grading.check(Path(root), slug, files)["results"]
-                  for name, files in cases.items()}))
+
+def grade(root, slug, cases):
+    sys.path.insert(0, root + "/src")
+    from flasklings import browser_grading
+    return json.dumps({name: browser_grading.check(Path(root), slug, files)["results"]
+                       for name, files in json.loads(cases).items()})
+"""
+# The same in Pyodide under Node, from the files the site ships (assets/python/).
+PYODIDE = """
+import fs from "node:fs";
+import { pathToFileURL } from "node:url";
+const [site, root, slug, grader, cases, out] = process.argv.slice(2);
+const { loadPyodide } = await import(pathToFileURL(`${site}/pyodide/pyodide.mjs`));
+const py = await loadPyodide({ indexURL: `${site}/pyodide/` });
+const manifest = JSON.parse(fs.readFileSync(`${site}/manifest.json`));
+const bytes = (name) => new Uint8Array(fs.readFileSync(`${site}/${name}`));
+const purelib = py.runPython("import sysconfig; sysconfig.get_paths()['purelib']");
+for (const name of manifest.archives) py.unpackArchive(bytes(name), "zip", { extractDir: purelib });
+py.unpackArchive(bytes(manifest.course), "zip", { extractDir: root });
+py.runPython(fs.readFileSync(grader, "utf8"));
+fs.writeFileSync(out, py.globals.get("grade")(root, slug, fs.readFileSync(cases, "utf8")));
 """
 
 
@@ -66,37 +84,72 @@ def _as_if_in_lessons(results: str, folder: Path) -> dict:
     return json.loads(results)
 
 
-@pytest.mark.parametrize("lesson", BROWSER_LESSONS, ids=lambda lesson: lesson.slug)
-def test_in_process_grading_gives_the_command_lines_verdicts(lesson, tmp_path):
-    cases = {
-        "starter": COURSE.lesson_dir(lesson),
-        "solution": COURSE.lesson_dir(lesson, "solutions"),
-    }
-    sample = mutants.load(ROOT / "tests" / "mutants" / lesson.slug / "mutants.toml")[::20]
-    for mutant in sample:
-        target = tmp_path / "mutants" / mutant.name / lesson.slug
-        cases[mutant.name] = mutants.apply(mutant, COURSE.lesson_dir(lesson, "solutions"), target)
-    command_line = {
-        name: _as_if_in_lessons(
-            report.results_json(runner.run_checks(COURSE, lesson, folder.parent)), folder
-        )
-        for name, folder in cases.items()
-    }
+_graded: dict[str, tuple[dict, dict]] = {}
+
+
+def command_line_results(lesson, tmp_path_factory) -> tuple[dict, dict]:
+    """({case: files}, {case: results.json from `flasklings check`}) for the starter, the
+    solution and every 20th mutant of the lesson, graded once per test session."""
+    if lesson.slug not in _graded:
+        cases = {
+            "starter": COURSE.lesson_dir(lesson),
+            "solution": COURSE.lesson_dir(lesson, "solutions"),
+        }
+        where = tmp_path_factory.mktemp("mutants")
+        for mutant in mutants.load(ROOT / "tests/mutants" / lesson.slug / "mutants.toml")[::20]:
+            target = where / mutant.name / lesson.slug
+            solution = COURSE.lesson_dir(lesson, "solutions")
+            cases[mutant.name] = mutants.apply(mutant, solution, target)
+        results = {
+            name: _as_if_in_lessons(
+                report.results_json(runner.run_checks(COURSE, lesson, folder.parent)), folder
+            )
+            for name, folder in cases.items()
+        }
+        assert results["starter"]["status"] == "fail"
+        assert results["solution"]["status"] == "pass"
+        _graded[lesson.slug] = ({n: _files(f) for n, f in cases.items()}, results)
+    return _graded[lesson.slug]
+
+
+def _in_cpython(tmp_path: Path, slug: str, cases: str) -> str:
     shipped = tmp_path / "course"  # what the site ships, not the working tree
     zipfile.ZipFile(io.BytesIO(browser_build.course_archive(COURSE))).extractall(shipped)
     result = subprocess.run(
-        [sys.executable, "-c", IN_PROCESS, str(shipped), lesson.slug],
-        input=json.dumps({name: _files(folder) for name, folder in cases.items()}),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+        [sys.executable, "-c", GRADE + "print(grade(*sys.argv[1:3], sys.stdin.read()))",
+         str(shipped), slug],
+        input=cases, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    in_process = json.loads(result.stdout)
-    assert command_line["starter"]["status"] == "fail"
-    assert command_line["solution"]["status"] == "pass"
-    for name in cases:
-        assert in_process[name] == command_line[name], name
+    return result.stdout
+
+
+def _in_pyodide(tmp_path: Path, slug: str, cases: str) -> str:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed: it runs Pyodide outside a browser")
+    site = browser_build.build(COURSE, tmp_path / "site")
+    for name, text in {"run.mjs": PYODIDE, "grade.py": GRADE, "cases.json": cases}.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    out = tmp_path / "results.json"
+    result = subprocess.run(
+        [node, str(tmp_path / "run.mjs"), str(site), "/course", slug,
+         str(tmp_path / "grade.py"), str(tmp_path / "cases.json"), str(out)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("python", [_in_cpython, _in_pyodide], ids=["cpython", "pyodide"])
+@pytest.mark.parametrize("lesson", BROWSER_LESSONS, ids=lambda lesson: lesson.slug)
+def test_in_process_grading_gives_the_command_lines_verdicts(
+    lesson, python, tmp_path, tmp_path_factory
+):
+    files, expected = command_line_results(lesson, tmp_path_factory)
+    graded = json.loads(python(tmp_path, lesson.slug, json.dumps(files)))
+    for name in files:
+        assert graded[name] == expected[name], name
 
 
 # -- in Chromium ------------------------------------------------------------------------------

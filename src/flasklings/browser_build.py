@@ -91,12 +91,15 @@ def _sha256(path: Path) -> str:
 
 
 def _pip() -> list[str]:
+    """pip: this Python's, else uv's (a uv-made .venv has none), else the one on PATH."""
     if importlib.util.find_spec("pip"):
         return [sys.executable, "-m", "pip"]
+    if uv := shutil.which("uv"):
+        return [uv, "tool", "run", "pip"]
     for name in ("pip3", "pip"):
         if found := shutil.which(name):
             return [found]
-    raise BuildError("pip is needed once to download the browser's wheels: install pip")
+    raise BuildError("pip (or uv) is needed once to download the browser's wheels")
 
 
 def fetch(root: Path, cache: Path) -> list[Path]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -150,6 +151,28 @@ def test_in_process_grading_gives_the_command_lines_verdicts(
     graded = json.loads(python(tmp_path, lesson.slug, json.dumps(files)))
     for name in files:
         assert graded[name] == expected[name], name
+
+
+def test_the_site_ships_checkers_and_starters_never_solutions():
+    names = set(zipfile.ZipFile(io.BytesIO(browser_build.course_archive(COURSE))).namelist())
+    assert not [n for n in names if n.startswith(("solutions/", "tests/alternatives/"))]
+    assert "src/flasklings/plugin.py" in names and "course.toml" in names
+    for lesson in COURSE.lessons:
+        checker = f"tests/checkers/test_{lesson.slug}.py"
+        assert (checker in names) == lesson.browser, checker
+        starter = {f"lessons/{lesson.slug}/{n}" for n in _files(COURSE.lesson_dir(lesson))}
+        assert (starter <= names) == lesson.browser, lesson.slug
+
+
+def test_only_browser_lessons_get_run_buttons_and_no_page_loads_python(built_site):
+    for lesson in COURSE.lessons:
+        html = (built_site.site_dir / "lessons" / lesson.slug / "index.html").read_text("utf-8")
+        cells = html.count('<div class="fl-cell">')
+        assert html.count("data-fl-run") == (cells if lesson.browser else 0), lesson.slug
+        assert ('id="try-the-tasks-here"' in html) == lesson.browser, lesson.slug
+        # Python, the wheels and the editor are fetched by script on demand, never by the page.
+        assert not re.search(r'(?:src|href)="[^"]*assets/python/', html), lesson.slug
+    assert (built_site.site_dir / "assets/python/pyodide/pyodide.asm.wasm").is_file()
 
 
 # -- in Chromium ------------------------------------------------------------------------------

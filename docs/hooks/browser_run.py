@@ -1,6 +1,9 @@
 """Hook: lessons that run in the browser (course.toml `browser = true`) get a Run button on
 each code cell and a "Try the tasks here" panel, and the build gets the Python they run on.
 
+A code cell whose notebook metadata says `"flasklings": {"local_only": "why"}` gets that
+reason and the local command instead of a button.
+
 The buttons and the panel are plain HTML made here (the editor is a <textarea> until
 CodeMirror, bundled from docs/hooks/editor.mjs, replaces it when the panel comes into view);
 docs/assets/javascripts/browser-run.js makes them work, and starts Python
@@ -12,6 +15,7 @@ build (flasklings.browser_build), so a page that nobody runs weighs what it did 
 from __future__ import annotations
 
 import html
+import json
 import posixpath
 import re
 from pathlib import Path
@@ -31,6 +35,25 @@ def _run_bar(number: int) -> str:
         '<span class="fl-run__status" role="status" aria-live="polite"></span>'
         "</div>"
     )
+
+
+def _local_only(reason: str) -> str:
+    return (
+        '<p class="fl-run fl-run--local">This cell runs on your computer only: '
+        f"{html.escape(reason)}. Run the notebook there with "
+        "<code>uv run --extra lab jupyter lab</code>.</p>"
+    )
+
+
+def _code_cells(page) -> list[dict]:
+    """Each code cell's `flasklings` metadata, in page order (`local_only`: why it cannot
+    run in the browser)."""
+    notebook = json.loads(Path(page.file.abs_src_path).read_text(encoding="utf-8"))
+    return [
+        cell.get("metadata", {}).get("flasklings", {})
+        for cell in notebook["cells"]
+        if cell["cell_type"] == "code"
+    ]
 
 
 def _panel(lesson, course, python_url: str) -> str:
@@ -74,8 +97,17 @@ def on_page_content(html_text, page, config, files):
     lesson = course_data.lesson_for(page)
     if lesson is None or not lesson.browser:
         return html_text
-    count = iter(range(1, 10_000))
-    html_text = _CELL.sub(lambda m: m.group(0) + _run_bar(next(count)), html_text)
+    cells = _code_cells(page)
+    if len(cells) != len(_CELL.findall(html_text)):
+        raise PluginError(f"{page.file.src_uri}: the page's code cells are not the notebook's")
+    number = iter(range(1, len(cells) + 1))
+
+    def controls(match) -> str:
+        n = next(number)
+        reason = cells[n - 1].get("local_only")
+        return match.group(0) + (_local_only(reason) if reason else _run_bar(n))
+
+    html_text = _CELL.sub(controls, html_text)
     python_url = posixpath.relpath("assets/python", page.url.rstrip("/") or ".") + "/"
     panel = _panel(lesson, course_data.course(), python_url)
     placed, found = _CHECK_HEADING.subn(lambda m: panel + m.group(0), html_text, count=1)

@@ -41,31 +41,84 @@ COURSE = course.load(ROOT)
 BROWSER_LESSONS = [lesson for lesson in COURSE.lessons if lesson.browser]
 
 # Grades each case in one Python process, one after another, as the browser's worker does.
+# (The scripts read their arguments from ARGS, a JSON string, and `main()` returns JSON.)
 GRADE = """
 import json, sys
 from pathlib import Path
 
-def grade(root, slug, cases):
-    sys.path.insert(0, root + "/src")
+def main():
+    args = json.loads(ARGS)
+    sys.path.insert(0, args["root"] + "/src")
     from flasklings import browser_grading
-    return json.dumps({name: browser_grading.check(Path(root), slug, files)["results"]
-                       for name, files in json.loads(cases).items()})
+    check = browser_grading.check
+    return json.dumps({name: check(Path(args["root"]), args["slug"], files)["results"]
+                       for name, files in args["cases"].items()})
 """
-# The same in Pyodide under Node, from the files the site ships (assets/python/).
+# Runs a lesson's code cells in order, as the page's Run buttons do.
+CELLS = """
+import json, sys
+
+def main():
+    args = json.loads(ARGS)
+    sys.path.insert(0, args["root"] + "/src")
+    from flasklings import browser_cells
+    return json.dumps([json.loads(browser_cells.run(args["slug"], source))
+                       for source in args["cells"]])
+"""
+# A script in the site's own Pyodide under Node, with the files the site ships (assets/python/).
 PYODIDE = """
 import fs from "node:fs";
 import { pathToFileURL } from "node:url";
-const [site, root, slug, grader, cases, out] = process.argv.slice(2);
+const [site, script, args, out] = process.argv.slice(2);
 const { loadPyodide } = await import(pathToFileURL(`${site}/pyodide/pyodide.mjs`));
 const py = await loadPyodide({ indexURL: `${site}/pyodide/` });
 const manifest = JSON.parse(fs.readFileSync(`${site}/manifest.json`));
 const bytes = (name) => new Uint8Array(fs.readFileSync(`${site}/${name}`));
 const purelib = py.runPython("import sysconfig; sysconfig.get_paths()['purelib']");
 for (const name of manifest.archives) py.unpackArchive(bytes(name), "zip", { extractDir: purelib });
-py.unpackArchive(bytes(manifest.course), "zip", { extractDir: root });
-py.runPython(fs.readFileSync(grader, "utf8"));
-fs.writeFileSync(out, py.globals.get("grade")(root, slug, fs.readFileSync(cases, "utf8")));
+py.unpackArchive(bytes(manifest.course), "zip", { extractDir: "/course" });
+py.globals.set("ARGS", fs.readFileSync(args, "utf8"));
+py.runPython(fs.readFileSync(script, "utf8"));
+fs.writeFileSync(out, py.globals.get("main")());
 """
+
+
+def in_pyodide(tmp_path: Path, script: str, args: dict) -> str:
+    """What the script's main() returns in Pyodide; args["root"] is set to /course."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed: it runs Pyodide outside a browser")
+    site = browser_build.build(COURSE, tmp_path / "site")
+    inputs = {
+        "run.mjs": PYODIDE,
+        "script.py": script,
+        "args.json": json.dumps({**args, "root": "/course"}),
+    }
+    for name, text in inputs.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    out = tmp_path / "out.json"
+    result = subprocess.run(
+        [node, str(tmp_path / "run.mjs"), str(site), str(tmp_path / "script.py"),
+         str(tmp_path / "args.json"), str(out)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out.read_text(encoding="utf-8")
+
+
+def in_cpython(tmp_path: Path, script: str, args: dict) -> str:
+    """What the script's main() returns in CPython, from the course archive the site ships."""
+    shipped = tmp_path / "course"  # what the site ships, not the working tree
+    zipfile.ZipFile(io.BytesIO(browser_build.course_archive(COURSE))).extractall(shipped)
+    result = subprocess.run(
+        [sys.executable, "-c", script + "ARGS = sys.stdin.read()\nprint(main())"],
+        input=json.dumps({**args, "root": str(shipped)}),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
 
 
 def _files(folder: Path) -> dict[str, str]:
@@ -113,44 +166,36 @@ def command_line_results(lesson, tmp_path_factory) -> tuple[dict, dict]:
     return _graded[lesson.slug]
 
 
-def _in_cpython(tmp_path: Path, slug: str, cases: str) -> str:
-    shipped = tmp_path / "course"  # what the site ships, not the working tree
-    zipfile.ZipFile(io.BytesIO(browser_build.course_archive(COURSE))).extractall(shipped)
-    result = subprocess.run(
-        [sys.executable, "-c", GRADE + "print(grade(*sys.argv[1:3], sys.stdin.read()))",
-         str(shipped), slug],
-        input=cases, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def _in_pyodide(tmp_path: Path, slug: str, cases: str) -> str:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("Node.js is not installed: it runs Pyodide outside a browser")
-    site = browser_build.build(COURSE, tmp_path / "site")
-    for name, text in {"run.mjs": PYODIDE, "grade.py": GRADE, "cases.json": cases}.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    out = tmp_path / "results.json"
-    result = subprocess.run(
-        [node, str(tmp_path / "run.mjs"), str(site), "/course", slug,
-         str(tmp_path / "grade.py"), str(tmp_path / "cases.json"), str(out)],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    return out.read_text(encoding="utf-8")
-
-
-@pytest.mark.parametrize("python", [_in_cpython, _in_pyodide], ids=["cpython", "pyodide"])
+@pytest.mark.parametrize("python", [in_cpython, in_pyodide], ids=["cpython", "pyodide"])
 @pytest.mark.parametrize("lesson", BROWSER_LESSONS, ids=lambda lesson: lesson.slug)
 def test_in_process_grading_gives_the_command_lines_verdicts(
     lesson, python, tmp_path, tmp_path_factory
 ):
     files, expected = command_line_results(lesson, tmp_path_factory)
-    graded = json.loads(python(tmp_path, lesson.slug, json.dumps(files)))
+    graded = json.loads(python(tmp_path, GRADE, {"slug": lesson.slug, "cases": files}))
     for name in files:
         assert graded[name] == expected[name], name
+
+
+def code_cells(lesson) -> list[dict]:
+    notebook = json.loads(COURSE.notebook(lesson).read_text(encoding="utf-8"))
+    return [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+
+
+def _local_only(cell: dict) -> str | None:
+    return cell.get("metadata", {}).get("flasklings", {}).get("local_only")
+
+
+@pytest.mark.parametrize("lesson", BROWSER_LESSONS, ids=lambda lesson: lesson.slug)
+def test_cells_give_their_committed_outputs_in_pyodide(lesson, tmp_path):
+    """Like nbval, in the site's Pyodide: every cell not marked local_only, in order."""
+    cells = [cell for cell in code_cells(lesson) if not _local_only(cell)]
+    sources = ["".join(cell["source"]) for cell in cells]
+    ran = json.loads(in_pyodide(tmp_path, CELLS, {"slug": lesson.slug, "cells": sources}))
+    for number, (cell, result) in enumerate(zip(cells, ran, strict=True), start=1):
+        committed = "".join("".join(out.get("text", "")) for out in cell.get("outputs", []))
+        assert result["error"] is None, f"cell {number}:\n{result['error']}"
+        assert result["output"] == committed, f"cell {number}:\n{sources[number - 1]}"
 
 
 def test_the_site_ships_checkers_and_starters_never_solutions():
@@ -167,8 +212,11 @@ def test_the_site_ships_checkers_and_starters_never_solutions():
 def test_only_browser_lessons_get_run_buttons_and_no_page_loads_python(built_site):
     for lesson in COURSE.lessons:
         html = (built_site.site_dir / "lessons" / lesson.slug / "index.html").read_text("utf-8")
-        cells = html.count('<div class="fl-cell">')
-        assert html.count("data-fl-run") == (cells if lesson.browser else 0), lesson.slug
+        runnable = [cell for cell in code_cells(lesson) if not _local_only(cell)]
+        assert html.count("data-fl-run") == (len(runnable) if lesson.browser else 0)
+        assert html.count("fl-run--local") == (
+            len(code_cells(lesson)) - len(runnable) if lesson.browser else 0
+        )
         assert ('id="try-the-tasks-here"' in html) == lesson.browser, lesson.slug
         # Python, the wheels and the editor are fetched by script on demand, never by the page.
         assert not re.search(r'(?:src|href)="[^"]*assets/python/', html), lesson.slug

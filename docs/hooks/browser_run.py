@@ -80,11 +80,12 @@ def _panel(lesson, course, python_url: str) -> str:
         "<p>Work on the tasks in your browser: edit the starter below and press Check. Check "
         f"runs this lesson's own checks (the ones <code>{command}</code> runs) in a Python "
         "inside this page, which loads the first time you press Run or Check. Your edits "
-        "stay in this browser; to continue on your computer, copy them into "
-        f"<code>lessons/{lesson.slug}/</code>.</p>"
+        "stay in this browser; to continue on your computer, download them into "
+        f"<code>lessons/{lesson.slug}/</code> and run <code>{command}</code> there.</p>"
         + "".join(editors)
         + '<div class="fl-try__actions">'
         '<button type="button" class="md-button md-button--primary" data-fl-check>Check</button>'
+        '<button type="button" class="md-button" data-fl-download>Download your files</button>'
         '<button type="button" class="md-button" data-fl-restore>Restore the starter</button>'
         "</div>"
         '<p class="fl-try__status" role="status" aria-live="polite"></p>'

@@ -294,6 +294,11 @@ def test_lesson_1_runs_and_checks_in_the_browser(browser, site_url):  # noqa: F8
         assert verdict.inner_text() == "All 15 checks pass.", panel.inner_text()
         assert "lesson 01 is done" in panel.locator(".fl-try__report").inner_text()
 
+        with page.expect_download() as fetched:
+            panel.get_by_role("button", name="Download your files").click()
+        assert fetched.value.suggested_filename == "hello.py"
+        assert Path(fetched.value.path()).read_text(encoding="utf-8") == solution
+
         page.reload()
         page.wait_for_load_state("networkidle")
         assert text.input_value() == solution, "the edit was not kept in the browser's storage"

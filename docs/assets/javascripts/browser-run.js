@@ -161,11 +161,27 @@
       .then(function () { button.disabled = false; });
   }
 
+  // Each file as the browser holds it, under its own name, to put into the lesson folder.
+  function download(panel) {
+    panel.querySelectorAll("[data-fl-file]").forEach(function (editor) {
+      var link = document.createElement("a");
+      link.href = URL.createObjectURL(new Blob([editor.value], { type: "text/x-python" }));
+      link.download = editor.getAttribute("data-fl-file").split("/").pop();
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
+    });
+    say(panel.querySelector(".fl-try__status"),
+      "Downloaded: put the files into lessons/" + lessonSlug() + "/ on your computer.");
+  }
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("button");
     if (!button) return;
     if (button.hasAttribute("data-fl-run")) run(button);
     else if (button.hasAttribute("data-fl-check")) check(button);
+    else if (button.hasAttribute("data-fl-download")) download(button.closest("[data-fl-try]"));
     else if (button.hasAttribute("data-fl-restore")) {
       var panel = button.closest("[data-fl-try]");
       restoreEdits(panel);

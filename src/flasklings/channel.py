@@ -88,6 +88,9 @@ class Sender:
         payload = json.dumps({"seq": self._seq, "kind": kind, "body": body}).encode()
         line = _mac(self._key, payload).encode() + b" " + payload + b"\n"
         self._seq += 1
+        self._write(line)
+
+    def _write(self, line: bytes) -> None:
         while line:  # a pipe may take a long line in parts
             line = line[os.write(self._fd, line) :]
 

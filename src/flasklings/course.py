@@ -33,6 +33,8 @@ class Lesson:
     # The files and folders the learner writes, relative to the lesson folder; empty: all
     # of them. The automatic mutation score mutates only these.
     learner_files: tuple[str, ...] = ()
+    # Whether the lesson page runs its cells and its checks in the reader's browser (Pyodide).
+    browser: bool = False
 
     def writes(self, name: str) -> bool:
         """Whether the learner writes this file (a path inside the lesson folder, with /)."""
@@ -134,6 +136,7 @@ def load(root: Path) -> Course:
                 tasks=tasks,
                 timeout=_timeout(entry),
                 learner_files=tuple(entry.get("learner_files", ())),
+                browser=bool(entry.get("browser", False)),
             )
         )
     planned = tuple(

@@ -84,6 +84,11 @@ _limits_key = pytest.StashKey[dict]()
 _running: list[tuple[pytest.Config, str]] = []  # for the one hook that is given no config
 
 
+def attach_sender(config: pytest.Config, sender: channel.Sender) -> None:
+    """Send the results with this sender: the in-process path (flasklings.browser_grading)."""
+    config.stash[_sender_key] = sender
+
+
 def _send(config: pytest.Config, kind: str, body) -> None:
     sender = config.stash.get(_sender_key, None)
     if sender:

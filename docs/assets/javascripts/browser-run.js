@@ -1,0 +1,229 @@
+/* Run buttons on code cells and the "Try the tasks here" panel (docs/hooks/browser_run.py
+ * makes both, on the lessons that run in the browser).
+ *
+ * Nothing is loaded until a reader presses Run or Check: then one Web Worker starts
+ * (python-worker.js) and loads Python from this site; it stays for the rest of the visit,
+ * also across instant navigation, so later cells and checks start at once. The worker keeps
+ * one namespace per lesson, so cells share state like a notebook's. Every status goes into
+ * a live region next to the button that asked. Edits in the panel are kept in localStorage.
+ * The panel's textareas become code editors when the panel comes into view (editorWhenSeen).
+ */
+(function () {
+  var worker = null;
+  var waiting = {};
+  var nextId = 1;
+
+  function pythonUrl() {
+    var panel = document.querySelector("[data-fl-python]");
+    return new URL(panel.getAttribute("data-fl-python"), document.baseURI);
+  }
+
+  // Python cannot be interrupted from outside: a request that runs past the lesson's time
+  // limit (course.toml `timeout`, as on the command line) ends the worker, and with it the
+  // cells' state; the next request starts a fresh one.
+  function stopWorker(reason) {
+    if (worker) worker.terminate();
+    worker = null;
+    Object.keys(waiting).forEach(function (id) { waiting[id].reject(new Error(reason)); });
+    waiting = {};
+  }
+
+  function timeLimit() {
+    var panel = document.querySelector("[data-fl-timeout]");
+    return panel ? parseFloat(panel.getAttribute("data-fl-timeout")) : 30;
+  }
+
+  function ask(message, onProgress) {
+    if (!worker) {
+      var url = new URL("../javascripts/python-worker.js", pythonUrl());
+      worker = new Worker(url, { type: "module" });
+      worker.onmessage = function (event) {
+        var reply = event.data;
+        var entry = waiting[reply.id];
+        if (!entry) return;
+        if (reply.kind === "progress") { entry.progress(reply.text); return; }
+        delete waiting[reply.id];
+        if (reply.kind === "error") entry.reject(new Error(reply.text)); else entry.resolve(reply.value);
+      };
+      worker.onerror = function (event) {
+        stopWorker(event.message || "the Python worker stopped");
+      };
+    }
+    return new Promise(function (resolve, reject) {
+      var id = nextId++;
+      var timer = null;
+      var limit = timeLimit();
+      var progress = function (text) {
+        onProgress(text);
+        // The clock starts once Python is loaded: loading is not the code's time.
+        if (timer === null && /^Running/.test(text)) {
+          timer = setTimeout(function () {
+            stopWorker(
+              "it did not finish within " + limit + " s, so Python was stopped (run the " +
+              "earlier cells again). Look for a loop that never ends or a call that waits " +
+              "(input(), a server)."
+            );
+          }, limit * 1000);
+        }
+      };
+      var done = function (settle) {
+        return function (value) { clearTimeout(timer); settle(value); };
+      };
+      waiting[id] = { resolve: done(resolve), reject: done(reject), progress: progress };
+      message.id = id;
+      worker.postMessage(message);
+    });
+  }
+
+  function lessonSlug() {
+    return document.querySelector("[data-fl-try]").getAttribute("data-fl-try");
+  }
+
+  function say(region, text) {
+    region.textContent = text;
+  }
+
+  // -- Run: one code cell -------------------------------------------------------------------
+
+  function outputArea(cell) {
+    var area = cell.querySelector(".fl-run__output");
+    if (area) return area;
+    area = document.createElement("pre");
+    area.className = "fl-run__output";
+    var old = cell.querySelector(".jp-Cell-outputWrapper, .jp-OutputArea");
+    if (old) old.hidden = true;  // the committed output gives way to this run's
+    cell.appendChild(area);
+    return area;
+  }
+
+  function run(button) {
+    var cell = button.closest(".fl-cell");
+    var status = cell.querySelector(".fl-run__status");
+    var code = cell.querySelector(".highlight code, pre code").textContent;
+    button.disabled = true;
+    say(status, "Running…");
+    ask({ kind: "run", lesson: lessonSlug(), code: code }, function (text) { say(status, text); })
+      .then(function (result) {
+        var area = outputArea(cell);
+        var text = result.output + (result.error || "");
+        if (result.limit) {
+          text += "\nThis cell cannot run in the browser: " + result.limit + ". Run the " +
+            "notebook on your computer instead: uv run --extra lab jupyter lab";
+        }
+        area.textContent = text || "(no output)";
+        area.classList.toggle("fl-run__output--error", !!result.error);
+        say(status, result.error ? "Ran, with an error: see the output." : "Ran.");
+      })
+      .catch(function (error) { say(status, "Could not run: " + error.message); })
+      .then(function () { button.disabled = false; });
+  }
+
+  // -- Check: the lesson's checks on the files in the panel ---------------------------------
+
+  function storageKey(editor) {
+    return "flasklings:" + lessonSlug() + ":" + editor.getAttribute("data-fl-file");
+  }
+
+  function restoreEdits(panel) {
+    panel.querySelectorAll("[data-fl-file]").forEach(function (editor) {
+      if (!editor.hasAttribute("data-fl-starter")) {
+        editor.setAttribute("data-fl-starter", editor.value);
+        var kept = null;
+        try { kept = localStorage.getItem(storageKey(editor)); } catch (e) { /* storage off */ }
+        if (kept !== null) editor.value = kept;
+      }
+    });
+  }
+
+  function check(button) {
+    var panel = button.closest("[data-fl-try]");
+    var status = panel.querySelector(".fl-try__status");
+    var reportArea = panel.querySelector(".fl-try__report");
+    var files = {};
+    panel.querySelectorAll("[data-fl-file]").forEach(function (editor) {
+      files[editor.getAttribute("data-fl-file")] = editor.value;
+    });
+    button.disabled = true;
+    say(status, "Checking…");
+    ask({ kind: "check", lesson: lessonSlug(), files: files }, function (text) { say(status, text); })
+      .then(function (result) {
+        reportArea.textContent = result.report;
+        reportArea.hidden = false;
+        var tests = result.results.tests;
+        var passed = tests.filter(function (t) { return t.status === "pass"; }).length;
+        say(status, result.status === "pass"
+          ? "All " + tests.length + " checks pass."
+          : result.status === "fail"
+            ? passed + " of " + tests.length + " checks pass: see the report below."
+            : "Could not grade: see the report below.");
+      })
+      .catch(function (error) { say(status, "Could not check: " + error.message); })
+      .then(function () { button.disabled = false; });
+  }
+
+  // Each file as the browser holds it, under its own name, to put into the lesson folder.
+  function download(panel) {
+    panel.querySelectorAll("[data-fl-file]").forEach(function (editor) {
+      var link = document.createElement("a");
+      link.href = URL.createObjectURL(new Blob([editor.value], { type: "text/x-python" }));
+      link.download = editor.getAttribute("data-fl-file").split("/").pop();
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
+    });
+    say(panel.querySelector(".fl-try__status"),
+      "Downloaded: put the files into lessons/" + lessonSlug() + "/ on your computer.");
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button");
+    if (!button) return;
+    if (button.hasAttribute("data-fl-run")) run(button);
+    else if (button.hasAttribute("data-fl-check")) check(button);
+    else if (button.hasAttribute("data-fl-download")) download(button.closest("[data-fl-try]"));
+    else if (button.hasAttribute("data-fl-restore")) {
+      var panel = button.closest("[data-fl-try]");
+      restoreEdits(panel);
+      panel.querySelectorAll("[data-fl-file]").forEach(function (editor) {
+        editor.value = editor.getAttribute("data-fl-starter");
+        if (editor.flasklingsSet) editor.flasklingsSet(editor.value);
+        try { localStorage.removeItem(storageKey(editor)); } catch (e) { /* storage off */ }
+      });
+      say(panel.querySelector(".fl-try__status"), "The starter is back.");
+    }
+  });
+
+  document.addEventListener("input", function (event) {
+    var editor = event.target;
+    if (!editor.matches || !editor.matches("[data-fl-file]")) return;
+    try { localStorage.setItem(storageKey(editor), editor.value); } catch (e) { /* storage off */ }
+  });
+
+  // The code editor (CodeMirror, assets/python/editor.js) replaces the textareas when the
+  // panel comes into view: a reader who never scrolls there never loads it.
+  function editorWhenSeen(panel) {
+    if (!window.IntersectionObserver) return;
+    var observer = new IntersectionObserver(function (entries) {
+      if (!entries.some(function (entry) { return entry.isIntersecting; })) return;
+      observer.disconnect();
+      import(new URL("editor.js", pythonUrl()).href).then(function (editor) {
+        panel.querySelectorAll("[data-fl-file]").forEach(function (textarea) {
+          if (!textarea.flasklingsSet) editor.mount(textarea);
+        });
+        panel.setAttribute("data-fl-editor", "ready");
+      }).catch(function () { /* the textareas stay, and work */ });
+    }, { rootMargin: "200px" });
+    observer.observe(panel);
+  }
+
+  // Kept edits come back when a lesson page is shown (also after instant navigation).
+  function onPage() {
+    var panel = document.querySelector("[data-fl-try]");
+    if (!panel) return;
+    restoreEdits(panel);
+    editorWhenSeen(panel);
+  }
+  if (window.document$ && window.document$.subscribe) window.document$.subscribe(onPage);
+  else document.addEventListener("DOMContentLoaded", onPage);
+})();

@@ -1,0 +1,72 @@
+"""Run a lesson page's code cells in the browser's Python, like a notebook kernel: one
+namespace per lesson, kept from cell to cell, printed output and the value of a last
+expression shown, and an error shown as the cell's own traceback.
+
+Pyodide has no threads, subprocesses or sockets: an error that comes from one of those is
+reported as a limit of the browser (`limit`), so the page can send the reader to the local
+command instead of showing a puzzling traceback.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import errno
+import io
+import json
+import traceback
+import types
+
+_namespaces: dict[str, dict] = {}
+FILENAME = "<cell>"
+# Errors a browser gives where a computer would start a thread, a process or a server.
+_LIMIT_MODULES = {"_socket", "_ssl", "ssl", "_multiprocessing", "_sqlite3", "sqlite3"}
+_LIMIT_ERRNOS = {errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EAFNOSUPPORT}
+
+
+def namespace(slug: str) -> dict:
+    """The lesson's globals, made as a notebook kernel's are: a module named __main__."""
+    if slug not in _namespaces:
+        _namespaces[slug] = vars(types.ModuleType("__main__"))
+    return _namespaces[slug]
+
+
+def limit(exc: BaseException) -> str | None:
+    """What the browser lacks, if that is why this error happened."""
+    if isinstance(exc, ModuleNotFoundError) and exc.name in _LIMIT_MODULES:
+        return f"the module {exc.name} does not exist in the browser's Python"
+    if isinstance(exc, OSError) and exc.errno in _LIMIT_ERRNOS:
+        return "the browser's Python cannot open sockets or start processes"
+    if isinstance(exc, RuntimeError) and "thread" in str(exc):
+        return "the browser's Python cannot start threads"
+    if isinstance(exc, AttributeError) and exc.name in {"pbkdf2_hmac", "scrypt"}:
+        return f"hashlib.{exc.name} is missing from the browser's Python"
+    return None
+
+
+def _cell_traceback(exc: BaseException) -> str:
+    """The traceback from the cell's own first frame on (not this module's)."""
+    tb = exc.__traceback__
+    while tb and tb.tb_frame.f_code.co_filename != FILENAME:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb or exc.__traceback__))
+
+
+def run(slug: str, source: str) -> str:
+    """Run one cell; JSON {"output", "error", "limit"}."""
+    scope = namespace(slug)
+    out = io.StringIO()
+    error = found_limit = None
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            tree = ast.parse(source, FILENAME)
+            last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+            exec(compile(tree, FILENAME, "exec"), scope)
+            if last is not None:
+                value = eval(compile(ast.Expression(last.value), FILENAME, "eval"), scope)
+                if value is not None:
+                    print(repr(value))
+        except (Exception, SystemExit, KeyboardInterrupt) as exc:
+            error = _cell_traceback(exc)
+            found_limit = limit(exc)
+    return json.dumps({"output": out.getvalue(), "error": error, "limit": found_limit})

@@ -1,0 +1,346 @@
+"""Lessons run and checked in the reader's browser (course.toml `browser = true`).
+
+First, without a browser: the in-process grading the browser uses (flasklings.browser_grading,
+run from the course archive the site ships) gives the same results.json as `flasklings check`
+for the same files (the starter, the solution and a spread of the lesson's mutants), both in
+CPython and in the site's own Pyodide, run by Node.
+
+Then in Debian's Chromium, on the built site served locally, with every request that leaves
+the site blocked: Run on a lesson 1 cell shows its output, a later cell sees what an earlier
+one defined, and in the "Try the tasks here" panel Check fails on the starter, passes once the
+file is fixed in the editor, and the edit survives a reload. The times (cold first output, warm
+Run, warm Check) are printed, never asserted: the machine's load decides them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from test_browser import (  # noqa: F401 - fixtures
+    Reader,
+    axe_problems,
+    browser,
+    chromium_path,
+    set_scheme,
+    site_url,
+)
+
+from flasklings import browser_build, course, diagnose, mutants, report, runner
+
+ROOT = Path(__file__).resolve().parents[2]
+COURSE = course.load(ROOT)
+BROWSER_LESSONS = [lesson for lesson in COURSE.lessons if lesson.browser]
+
+# Grades each case in one Python process, one after another, as the browser's worker does.
+# (The scripts read their arguments from ARGS, a JSON string, and `main()` returns JSON.)
+GRADE = """
+import json, sys
+from pathlib import Path
+
+def main():
+    args = json.loads(ARGS)
+    sys.path.insert(0, args["root"] + "/src")
+    from flasklings import browser_grading
+    check = browser_grading.check
+    return json.dumps({name: check(Path(args["root"]), args["slug"], files)["results"]
+                       for name, files in args["cases"].items()})
+"""
+# Runs a lesson's code cells in order, as the page's Run buttons do.
+CELLS = """
+import json, sys
+
+def main():
+    args = json.loads(ARGS)
+    sys.path.insert(0, args["root"] + "/src")
+    from flasklings import browser_cells
+    return json.dumps([json.loads(browser_cells.run(args["slug"], source))
+                       for source in args["cells"]])
+"""
+# A script in the site's own Pyodide under Node, with the files the site ships (assets/python/).
+PYODIDE = """
+import fs from "node:fs";
+import { pathToFileURL } from "node:url";
+const [site, script, args, out] = process.argv.slice(2);
+const { loadPyodide } = await import(pathToFileURL(`${site}/pyodide/pyodide.mjs`));
+const py = await loadPyodide({ indexURL: `${site}/pyodide/` });
+const manifest = JSON.parse(fs.readFileSync(`${site}/manifest.json`));
+const bytes = (name) => new Uint8Array(fs.readFileSync(`${site}/${name}`));
+const purelib = py.runPython("import sysconfig; sysconfig.get_paths()['purelib']");
+for (const name of manifest.archives) py.unpackArchive(bytes(name), "zip", { extractDir: purelib });
+py.unpackArchive(bytes(manifest.course), "zip", { extractDir: "/course" });
+py.globals.set("ARGS", fs.readFileSync(args, "utf8"));
+py.runPython(fs.readFileSync(script, "utf8"));
+fs.writeFileSync(out, py.globals.get("main")());
+"""
+
+
+def in_pyodide(tmp_path: Path, script: str, args: dict) -> str:
+    """What the script's main() returns in Pyodide; args["root"] is set to /course."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed: it runs Pyodide outside a browser")
+    site = browser_build.build(COURSE, tmp_path / "site")
+    inputs = {
+        "run.mjs": PYODIDE,
+        "script.py": script,
+        "args.json": json.dumps({**args, "root": "/course"}),
+    }
+    for name, text in inputs.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    out = tmp_path / "out.json"
+    result = subprocess.run(
+        [node, str(tmp_path / "run.mjs"), str(site), str(tmp_path / "script.py"),
+         str(tmp_path / "args.json"), str(out)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out.read_text(encoding="utf-8")
+
+
+def in_cpython(tmp_path: Path, script: str, args: dict) -> str:
+    """What the script's main() returns in CPython, from the course archive the site ships."""
+    shipped = tmp_path / "course"  # what the site ships, not the working tree
+    zipfile.ZipFile(io.BytesIO(browser_build.course_archive(COURSE))).extractall(shipped)
+    result = subprocess.run(
+        [sys.executable, "-c", script + "ARGS = sys.stdin.read()\nprint(main())"],
+        input=json.dumps({**args, "root": str(shipped)}),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _files(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def _as_if_in_lessons(results: str, folder: Path) -> dict:
+    """The results, with the folder graded named as the browser's copy is: lessons/NN_slug/
+    (messages name the learner's files relative to the course, or in full outside it)."""
+    wanted = f"lessons/{folder.name}/"
+    for shown in (diagnose.shown(folder, ROOT), str(folder)):
+        results = results.replace(json.dumps(shown + "/")[1:-1], wanted)
+    return json.loads(results)
+
+
+_graded: dict[str, tuple[dict, dict]] = {}
+
+
+def command_line_results(lesson, tmp_path_factory) -> tuple[dict, dict]:
+    """({case: files}, {case: results.json from `flasklings check`}) for the starter, the
+    solution and every 20th mutant of the lesson, graded once per test session."""
+    if lesson.slug not in _graded:
+        cases = {
+            "starter": COURSE.lesson_dir(lesson),
+            "solution": COURSE.lesson_dir(lesson, "solutions"),
+        }
+        where = tmp_path_factory.mktemp("mutants")
+        for mutant in mutants.load(ROOT / "tests/mutants" / lesson.slug / "mutants.toml")[::20]:
+            target = where / mutant.name / lesson.slug
+            solution = COURSE.lesson_dir(lesson, "solutions")
+            cases[mutant.name] = mutants.apply(mutant, solution, target)
+        results = {
+            name: _as_if_in_lessons(
+                report.results_json(runner.run_checks(COURSE, lesson, folder.parent)), folder
+            )
+            for name, folder in cases.items()
+        }
+        assert results["starter"]["status"] == "fail"
+        assert results["solution"]["status"] == "pass"
+        _graded[lesson.slug] = ({n: _files(f) for n, f in cases.items()}, results)
+    return _graded[lesson.slug]
+
+
+@pytest.mark.parametrize("python", [in_cpython, in_pyodide], ids=["cpython", "pyodide"])
+@pytest.mark.parametrize("lesson", BROWSER_LESSONS, ids=lambda lesson: lesson.slug)
+def test_in_process_grading_gives_the_command_lines_verdicts(
+    lesson, python, tmp_path, tmp_path_factory
+):
+    files, expected = command_line_results(lesson, tmp_path_factory)
+    graded = json.loads(python(tmp_path, GRADE, {"slug": lesson.slug, "cases": files}))
+    for name in files:
+        assert graded[name] == expected[name], name
+
+
+def code_cells(lesson) -> list[dict]:
+    notebook = json.loads(COURSE.notebook(lesson).read_text(encoding="utf-8"))
+    return [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+
+
+def _local_only(cell: dict) -> str | None:
+    return cell.get("metadata", {}).get("flasklings", {}).get("local_only")
+
+
+@pytest.mark.parametrize("lesson", BROWSER_LESSONS, ids=lambda lesson: lesson.slug)
+def test_cells_give_their_committed_outputs_in_pyodide(lesson, tmp_path):
+    """Like nbval, in the site's Pyodide: every cell not marked local_only, in order."""
+    cells = [cell for cell in code_cells(lesson) if not _local_only(cell)]
+    sources = ["".join(cell["source"]) for cell in cells]
+    ran = json.loads(in_pyodide(tmp_path, CELLS, {"slug": lesson.slug, "cells": sources}))
+    for number, (cell, result) in enumerate(zip(cells, ran, strict=True), start=1):
+        committed = "".join("".join(out.get("text", "")) for out in cell.get("outputs", []))
+        assert result["error"] is None, f"cell {number}:\n{result['error']}"
+        assert result["output"] == committed, f"cell {number}:\n{sources[number - 1]}"
+
+
+def test_the_site_ships_checkers_and_starters_never_solutions():
+    names = set(zipfile.ZipFile(io.BytesIO(browser_build.course_archive(COURSE))).namelist())
+    assert not [n for n in names if n.startswith(("solutions/", "tests/alternatives/"))]
+    assert "src/flasklings/plugin.py" in names and "course.toml" in names
+    for lesson in COURSE.lessons:
+        checker = f"tests/checkers/test_{lesson.slug}.py"
+        assert (checker in names) == lesson.browser, checker
+        starter = {f"lessons/{lesson.slug}/{n}" for n in _files(COURSE.lesson_dir(lesson))}
+        assert (starter <= names) == lesson.browser, lesson.slug
+
+
+def test_only_browser_lessons_get_run_buttons_and_no_page_loads_python(built_site):
+    for lesson in COURSE.lessons:
+        html = (built_site.site_dir / "lessons" / lesson.slug / "index.html").read_text("utf-8")
+        runnable = [cell for cell in code_cells(lesson) if not _local_only(cell)]
+        assert html.count("data-fl-run") == (len(runnable) if lesson.browser else 0)
+        assert html.count("fl-run--local") == (
+            len(code_cells(lesson)) - len(runnable) if lesson.browser else 0
+        )
+        assert ('id="try-the-tasks-here"' in html) == lesson.browser, lesson.slug
+        # Python, the wheels and the editor are fetched by script on demand, never by the page.
+        assert not re.search(r'(?:src|href)="[^"]*assets/python/', html), lesson.slug
+    assert (built_site.site_dir / "assets/python/pyodide/pyodide.asm.wasm").is_file()
+
+
+# -- in Chromium ------------------------------------------------------------------------------
+
+LOAD_WAIT = 180_000  # ms: the first Run loads Python on a busy 2-core machine
+
+
+def _output_of(page, cell: int):
+    return page.locator(".fl-cell").nth(cell).locator(".fl-run__output")
+
+
+@pytest.mark.browser
+def test_lesson_1_runs_and_checks_in_the_browser(browser, site_url):  # noqa: F811
+    lesson = COURSE.find("01")
+    solution = (COURSE.lesson_dir(lesson, "solutions") / "hello.py").read_text(encoding="utf-8")
+    reader = Reader(browser, site_url)
+    try:
+        page = reader.page
+        reader.open(f"{site_url}lessons/{lesson.slug}/")
+        assert not any("/assets/python/" in url for url in reader.requests), (
+            "the page loaded Python before anyone pressed Run"
+        )
+
+        first = page.get_by_role("button", name="Run code cell 1", exact=True)
+        started = time.perf_counter()
+        first.click()
+        output = _output_of(page, 0)
+        output.wait_for(timeout=LOAD_WAIT)
+        cold = time.perf_counter() - started
+        assert "import name: __main__" in output.inner_text()
+        assert "endpoint for /: index" in output.inner_text()
+        status = page.locator(".fl-cell").nth(0).locator("[role=status]")
+        assert status.inner_text() == "Ran."
+
+        # Cell 3 uses the `app` cell 1 defined: the state is kept from cell to cell.
+        started = time.perf_counter()
+        page.get_by_role("button", name="Run code cell 3", exact=True).click()
+        _output_of(page, 2).wait_for(timeout=60_000)
+        warm_run = time.perf_counter() - started
+        assert "200 text/html" in _output_of(page, 2).inner_text()
+        assert "Hello from a notebook!" in _output_of(page, 2).inner_text()
+
+        panel = page.locator("[data-fl-try]")
+        name = f"lessons/{lesson.slug}/hello.py"
+        panel.scroll_into_view_if_needed()  # the code editor loads when the panel is seen
+        page.locator("[data-fl-try][data-fl-editor=ready]").wait_for(timeout=60_000)
+        editor = panel.get_by_role("textbox", name=name)  # CodeMirror's, named by the label
+        text = panel.locator("textarea")  # what Check sends and the browser keeps
+        check = panel.get_by_role("button", name="Check", exact=True)
+        verdict = panel.locator(".fl-try__status")
+        check.click()
+        page.wait_for_function(
+            "el => / checks pass|Could not/.test(el.textContent)",
+            arg=verdict.element_handle(),
+            timeout=LOAD_WAIT,
+        )
+        assert "of 15 checks pass" in verdict.inner_text(), verdict.inner_text()
+        assert "✗ GET / answers 200." in panel.locator(".fl-try__report").inner_text()
+
+        editor.fill(solution)
+        assert text.input_value() == solution, "the editor did not write back to the textarea"
+        started = time.perf_counter()
+        check.click()
+        page.wait_for_function(
+            "el => /All 15 checks pass|of 15|Could not/.test(el.textContent)"
+            " && !el.textContent.startsWith('Checking')",
+            arg=verdict.element_handle(),
+            timeout=60_000,
+        )
+        warm_check = time.perf_counter() - started
+        assert verdict.inner_text() == "All 15 checks pass.", panel.inner_text()
+        assert "lesson 01 is done" in panel.locator(".fl-try__report").inner_text()
+
+        with page.expect_download() as fetched:
+            panel.get_by_role("button", name="Download your files").click()
+        assert fetched.value.suggested_filename == "hello.py"
+        assert Path(fetched.value.path()).read_text(encoding="utf-8") == solution
+
+        page.reload()
+        page.wait_for_load_state("networkidle")
+        assert text.input_value() == solution, "the edit was not kept in the browser's storage"
+        panel.scroll_into_view_if_needed()
+        page.locator("[data-fl-try][data-fl-editor=ready]").wait_for(timeout=60_000)
+        assert "Hello, Invoicer!" in editor.inner_text()
+        panel.get_by_role("button", name="Restore the starter").click()
+        starter = (COURSE.lesson_dir(lesson) / "hello.py").read_text(encoding="utf-8")
+        assert text.input_value() == starter
+        assert 'return "Hello, World!"' in editor.inner_text(), "the editor still shows the edit"
+
+        # With outputs, a report and the code editor on the page, in both palettes.
+        for scheme in ("light", "dark"):
+            set_scheme(page, scheme)
+            assert not axe_problems(page), axe_problems(page)
+
+        # Code that never ends: the page stops Python after the lesson's time limit (made
+        # short here) and says why; the next Run starts a fresh Python.
+        limit = panel.get_attribute("data-fl-timeout")
+        assert float(limit) == lesson.timeout
+        panel.evaluate("el => el.setAttribute('data-fl-timeout', '2')")
+        editor.fill("while True:\n    pass\n")
+        check.click()
+        page.wait_for_function(
+            "el => el.textContent.startsWith('Could not check')",
+            arg=verdict.element_handle(),
+            timeout=60_000,
+        )
+        assert "did not finish within 2 s" in verdict.inner_text(), verdict.inner_text()
+        panel.evaluate("(el, limit) => el.setAttribute('data-fl-timeout', limit)", limit)
+        first.click()
+        page.wait_for_function(
+            "el => /^(Ran|Could not)/.test(el.textContent)",
+            arg=status.element_handle(),
+            timeout=LOAD_WAIT,
+        )
+        assert status.inner_text() == "Ran.", status.inner_text()
+
+        print(
+            f"\nlesson 1 in Chromium: cold Run to first output {cold:.2f} s, "
+            f"warm Run {warm_run:.2f} s, warm Check {warm_check:.2f} s"
+        )
+        reader.assert_clean()
+    finally:
+        reader.close()

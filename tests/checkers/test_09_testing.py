@@ -39,6 +39,7 @@ import pytest
 from flasklings import learner, mutants
 from flasklings.plugin import lesson_slug, target_root
 
+WSL = "https://learn.microsoft.com/windows/wsl/install"
 SERVICE = Path("solutions") / "08_deploy"  # the reference service, relative to the course root
 # Limits of the run on the correct service: CPU seconds (a loop); wall seconds, at most SHARE
 # of the grader's time limit (course.toml `timeout`): a backstop, as a wait is found sooner
@@ -638,6 +639,13 @@ def grade_suite(root: Path, tests: Path, base: Path, seconds: float | None = Non
 @pytest.fixture(scope="module")
 def grading(request: pytest.FixtureRequest, tmp_path_factory) -> Grading:
     """The learner's suite run on the reference service and on every buggy variant."""
+    if not hasattr(os, "fork"):  # Windows
+        raise AssertionError(
+            "This lesson grades your suite on dozens of buggy copies of the service at once, "
+            "each run forked from one warm process (os.fork), so this check cannot run on "
+            f"Windows. Take this lesson in WSL ({WSL}): open the course folder in a WSL "
+            "terminal and run the check there."
+        )
     lesson = target_root(request.config) / lesson_slug(request.node.path)
     tests = lesson / "tests"
     if not tests.is_dir():

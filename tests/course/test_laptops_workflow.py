@@ -67,11 +67,14 @@ def test_every_lesson_is_graded_and_on_windows_lesson_8_says_why_not(job: dict):
     assert 'flasklings check "$lesson" --target solutions' in script
     assert '"$RUNNER_OS" = Windows' in script
     wsl_only = re.search(r'wsl_only=" ([\d ]+) "', script)[1].split()
-    assert "08" in wsl_only
+    assert {"08", "09"} <= set(wsl_only)
     [expected] = re.findall(r'grep -F "([^"]+)"', script)
     # The text the workflow waits for is the one the lesson's checker prints on Windows.
     lesson_8 = (ROOT / "tests/checkers/test_08_deploy.py").read_text(encoding="utf-8")
     message = lesson_8[lesson_8.index("def needs_unix") :].split("\n\n")[0]
+    assert expected in " ".join(re.findall(r'"([^"]*)"', message)).replace("  ", " ")
+    lesson_9 = (ROOT / "tests/checkers/test_09_testing.py").read_text(encoding="utf-8")
+    message = lesson_9[lesson_9.index('if not hasattr(os, "fork")') :].split("\n    lesson")[0]
     assert expected in " ".join(re.findall(r'"([^"]*)"', message)).replace("  ", " ")
 
 

@@ -26,7 +26,6 @@ from flasklings.runner import DEFAULT_TIMEOUT, CheckResult
 RESULTS_FILE = "results.json"
 JUNIT_DIR = "junit"
 SUMMARY_FILE = "summary.md"
-STATUS_TEXT = {"pass": "✓ passed", "fail": "✗ failing", "error": "✗ could not grade"}
 SHOWN_PER_LESSON = 10  # failed checks listed under a lesson in the summary; the rest counted
 
 
@@ -51,10 +50,6 @@ def _cell(text: str) -> str:
     return first.replace("|", "\\|")
 
 
-def _failing_tasks(result: CheckResult) -> list[int]:
-    return [n for n, ok in result.task_status().items() if not ok and n is not None]
-
-
 def summary_markdown(results: list[CheckResult], target: str) -> str:
     passed = sum(r.status == "pass" for r in results)
     lines = [
@@ -66,13 +61,7 @@ def summary_markdown(results: list[CheckResult], target: str) -> str:
         "|--:|---|--:|---|",
     ]
     for r in results:
-        ok = sum(t["status"] == "pass" for t in r.tests)
-        checks = f"{ok}/{len(r.tests)}" if r.tests else "—"
-        status = STATUS_TEXT[r.status]
-        if r.status == "fail":
-            status += f" (tasks {', '.join(map(str, _failing_tasks(r)))})"
-        elif r.status == "error":
-            status += ": " + _cell(r.message or "")
+        checks, status = report.checks_cell(r), report.status_cell(r, _cell)
         lines.append(f"| {r.lesson.number:02d} | {r.lesson.title} | {checks} | {status} |")
     details = [_details(r) for r in results if r.status == "fail"]
     if details:

@@ -20,8 +20,6 @@ from flasklings.course import Course, CourseError, Lesson, NotWrittenYet
 from flasklings.progress import Progress
 from flasklings.report import command
 
-STATUS_LABEL = {"pass": "✓ passed", "fail": "✗ failing", "error": "✗ could not grade"}
-
 
 class State:
     """What every verb needs: the course and the learner's progress."""
@@ -107,7 +105,7 @@ def _table(state: State) -> None:
     echo(f"  #   {'lesson':<{width}}  minutes  status")
     for lesson in state.course.lessons:
         status = state.progress.status(lesson.slug)
-        label = STATUS_LABEL.get(status, "· not checked yet")
+        label = report.STATUS_LABEL.get(status, "· not checked yet")
         if status == "fail":
             tasks = ", ".join(map(str, state.progress.failing_tasks(lesson.slug)))
             label += f" (tasks {tasks})" if tasks else ""
@@ -337,13 +335,8 @@ def _results_table(results: list[runner.CheckResult]) -> None:
     width = max((len(r.lesson.title) for r in results), default=6)
     echo(f"  #   {'lesson':<{width}}  checks  status")
     for result in results:
-        passed = sum(t["status"] == "pass" for t in result.tests)
-        checks = f"{passed}/{len(result.tests)}" if result.tests else "—"
-        label = STATUS_LABEL[result.status]
-        if result.status == "fail":
-            label += f" (tasks {', '.join(map(str, _failing(result)))})"
-        elif result.status == "error":
-            label += ": " + next(iter((result.message or "").strip().splitlines()), "")
+        checks = report.checks_cell(result)
+        label = report.status_cell(result, _first_line)
         colour = "green" if result.status == "pass" else "red"
         line = f"  {result.lesson.number:02d}  {result.lesson.title:<{width}}  {checks:>6}  "
         echo(line + click.style(label, fg=colour))
@@ -354,8 +347,8 @@ def _results_table(results: list[runner.CheckResult]) -> None:
         echo(f"`{command('check', n)}` shows what to fix in lesson {n}, task by task.")
 
 
-def _failing(result: runner.CheckResult) -> list[int]:
-    return [number for number, ok in result.task_status().items() if not ok]
+def _first_line(text: str) -> str:
+    return next(iter(text.strip().splitlines()), "")
 
 
 def _next_step(state: State, lesson: Lesson) -> None:

@@ -177,6 +177,27 @@ def summary(result: CheckResult, task: int | None = None) -> str:
     )
 
 
+STATUS_LABEL = {"pass": "✓ passed", "fail": "✗ failing", "error": "✗ could not grade"}
+
+
+def checks_cell(result: CheckResult) -> str:
+    """ "12/15": the checks that pass, of all; "—" when none ran (a lesson that could not grade)."""
+    passed = sum(t["status"] == "pass" for t in result.tests)
+    return f"{passed}/{len(result.tests)}" if result.tests else "—"
+
+
+def status_cell(result: CheckResult, detail=lambda message: message) -> str:
+    """A lesson's status in a table row: the tasks that fail, or why it could not be graded
+    (`detail(message)` makes the message fit the table)."""
+    label = STATUS_LABEL[result.status]
+    if result.status == "fail":
+        failing = [n for n, ok in result.task_status().items() if not ok and n is not None]
+        return label + f" (tasks {', '.join(map(str, failing))})"
+    if result.status == "error":
+        return label + ": " + detail(result.message or "")
+    return label
+
+
 def _task_title(result: CheckResult, number: int | None) -> str:
     try:
         return result.lesson.task(number).title

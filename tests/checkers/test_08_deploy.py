@@ -209,27 +209,26 @@ def children_of(pid):
 # How the checks start Gunicorn: what `gunicorn --config ...` runs, with two savings that no
 # check can see. The libraries the app imports are loaded once in the master, before it forks
 # its workers (none of the learner's code runs there: each worker still imports the package and
-# calls the factory), and the master leaves with Gunicorn's exit status once its atexit
-# functions ran, without tearing its interpreter down. On two cores that halves Gunicorn's start.
+# calls the factory), and the master and each worker leave with Gunicorn's exit status once
+# their threads and atexit functions ran, as Python's own exit does, without tearing the
+# interpreter down. On two cores that halves Gunicorn's start, and a worker stops 0.1 s sooner.
 LAUNCH = """
-import atexit, logging, os, sys
+import atexit, logging, os, sys, threading
 for library in ("flask", "flask_sqlalchemy", "flask_wtf", "werkzeug.middleware.proxy_fix"):
     try:
         __import__(library)
     except Exception:
         pass  # the worker that imports it will say why
 from gunicorn.app.wsgiapp import run
-master = os.getpid()
 sys.argv[0] = "gunicorn"
 try:
     run()
     status = 0
-except SystemExit as stop:
-    if os.getpid() != master:
-        raise  # a worker ends the way Gunicorn ends it
+except SystemExit as stop:  # in the master, and in each worker Gunicorn forked
     status = stop.code
     if not isinstance(status, int):
         status = 0 if status is None else (print(status, file=sys.stderr) or 1)
+threading._shutdown()  # the app's non-daemon threads finish first, as at Python's exit
 atexit._run_exitfuncs()
 logging.shutdown()
 sys.stdout.flush()

@@ -162,7 +162,9 @@ def run_pytest(
     number, passed = channel.inherited(write_end)  # the results channel
     try:
         process = subprocess.Popen(
-            [*(prefix or []), sys.executable, "-m", "pytest", *args], cwd=cwd, env=env,
+            # quick_exit: this process ends with pytest, not after tearing its libraries down
+            [*(prefix or []), sys.executable, "-m", "pytest", "-p", "flasklings.quick_exit", *args],
+            cwd=cwd, env=env,
             stdin=stdin_read, stdout=out, stderr=subprocess.STDOUT, text=True, **passed,
             start_new_session=True,  # its own process group (POSIX): ended as a whole below
         )  # fmt: skip

@@ -4,7 +4,8 @@ Lesson 8's checks start real Gunicorn servers, so its check is the slowest of th
 times `flasklings check 08 --target solutions` (a new Python process per run, as a learner
 runs it): the median wall time and CPU time over RUNS runs after one warm-up, with the load
 average. The CPU time counts pytest and every Gunicorn it started (master and workers), and
-barely changes on a busy machine; the wall time is only meaningful on a quiet one. Budget: 3 s
+barely moves with the load, but with the host's speed (the fixed loop printed with the load
+average); the wall time is only meaningful on a quiet machine. Budget: 3 s
 wall on a quiet 2-core machine. With --breakdown, one pytest run also lists the slowest
 checks and fixtures (pytest's --durations).
 

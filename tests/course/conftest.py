@@ -48,6 +48,7 @@ def mutant_results(
         signed = (ROOT / "tests/mutants" / lesson.slug / recognise.SIGNATURES).exists()
         return runner.run_checks(course_, lesson, target, exitfirst=not signed)
 
+    tmp_path_factory.getbasetemp()  # made before the threads: pytest's first use is not thread-safe
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         futures = {
             f"{lesson.slug}/{mutant.name}": pool.submit(grade, lesson, mutant)

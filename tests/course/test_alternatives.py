@@ -51,6 +51,9 @@ def alternative_results(
         )
         return runner.run_checks(COURSE, LESSONS[slug], target)
 
+    # pytest makes its base folder on first use, and not thread-safely: two threads could each
+    # make one, and mktemp then refuses the other's path. Made here, before the threads.
+    tmp_path_factory.getbasetemp()
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         futures = {f"{s}-{v}": pool.submit(grade, s, v) for s, v in ALTERNATIVES}
         return {key: future.result() for key, future in futures.items()}

@@ -798,11 +798,25 @@ def test_migrate_writes_a_revision_only_for_a_change(build, tmp_path, lesson_dir
         "expected a line saying that no change was found (Flask-Migrate's env.py logs "
         "'No changes in schema detected.'), so that nobody waits for a file"
     )
+    # Alembic calls process_revision_directives for `flask db check` too, without --autogenerate
+    # in the command's options.
+    result = flask_db(app, lesson_dir, monkeypatch, "check", "-d", str(copy))
+    assert result.exit_code == 0, (
+        f"flask db check on a database that matches the models → {failed(result)}, expected 0 "
+        "('No new upgrade operations detected.'): env.py's process_revision_directives runs "
+        "here as well, and must leave `directives` alone when the command is not autogenerate "
+        '(getattr(config.cmd_opts, "autogenerate", False))'
+    )
     # The database gains a column the models do not have: what a removed model column leaves.
     with app.app_context():
         db = app.extensions["sqlalchemy"]
         with db.engine.begin() as connection:
             connection.exec_driver_sql("ALTER TABLE invoice ADD COLUMN flasklings_note VARCHAR(10)")
+    result = flask_db(app, lesson_dir, monkeypatch, "check", "-d", str(copy))
+    assert result.exit_code != 0, (
+        f"flask db check when the database has a column the models lack → {failed(result)}, "
+        "expected a failure: the models and the database differ"
+    )
     result = flask_db(app, lesson_dir, monkeypatch, "migrate", "-d", str(copy), "-m", "note")
     new = sorted(set(revision_files(copy)) - set(before))
     assert result.exit_code == 0 and len(new) == 1, (

@@ -5,8 +5,6 @@ logging.config.fileConfig(), which replaces the app's logging (and silences the 
 exist) in the middle of a running process. The app's dictConfig already covers Alembic.
 """
 
-import logging
-
 from alembic import context
 from flask import current_app
 
@@ -26,10 +24,9 @@ def run_migrations_online():
     """Run the migrations on the app's own database engine."""
 
     def skip_empty(context, revision, directives):
-        # `flask db migrate` with no model change writes no empty revision file, and says so.
+        # `flask db migrate` with no model change writes no empty revision file.
         if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
             directives[:] = []
-            logging.getLogger("alembic.env").info("No changes in schema detected.")
 
     options = {"process_revision_directives": skip_empty, **migrate.configure_args}
     with migrate.db.engine.connect() as connection:

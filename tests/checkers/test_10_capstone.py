@@ -183,6 +183,59 @@ def schema_differences(app):
             return compare_metadata(MigrationContext.configure(connection), db.metadata)
 
 
+def string_lengths(app):
+    """(table, column, type in the database, model's length) of each string column of the
+    models whose length in the database is not the model's."""
+    import sqlalchemy as sa
+
+    wrong = []
+    with app.app_context():
+        db = app.extensions["sqlalchemy"]
+        inspector = sa.inspect(db.engine)
+        for table in db.metadata.sorted_tables:
+            if not inspector.has_table(table.name):
+                continue
+            made = {c["name"]: c["type"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                length = getattr(column.type, "length", None)
+                if not isinstance(column.type, sa.String) or length is None:
+                    continue
+                got = made.get(column.name)
+                if got is not None and getattr(got, "length", None) != length:
+                    wrong.append((table.name, column.name, str(got), length))
+    return wrong
+
+
+def migrations_copy(app, lesson_dir, tmp_path):
+    """A copy of the learner's migrations folder in tmp_path: the commands that write revision
+    files get it (`-d COPY`), so grading never changes the lesson's folder."""
+    migrate = app.extensions.get("migrate")
+    assert migrate is not None, (
+        "app.extensions has no 'migrate', expected Flask-Migrate's: migrate = Migrate() in "
+        "extensions.py and migrate.init_app(app, db, directory=...) in create_app()"
+    )
+    folder = lesson_dir / migrate.directory  # a relative one is read from the project folder
+    assert (folder / "env.py").is_file(), (
+        f"the migrations folder {folder} has no env.py, expected Flask-Migrate's folder "
+        "(env.py, alembic.ini, script.py.mako, versions/) where init_app(directory=...) says"
+    )
+    copy = tmp_path / "migrations-copy"
+    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def revision_files(copy):
+    return sorted(p.name for p in (copy / "versions").glob("*.py"))
+
+
+def failed(result):
+    """The end of a command's output and its exception, for a message."""
+    detail = f"{result.output.strip()[-300:]!r}"
+    if result.exception and not isinstance(result.exception, SystemExit):
+        detail += f" ({type(result.exception).__name__}: {result.exception})"
+    return f"exit code {result.exit_code}, {detail}"
+
+
 def constraint_names(engine, table_names):
     """{(table, kind): name} of the primary keys, unique and check constraints in a database.
     Check constraints are told apart by name only (each database writes their SQL its own way)."""
@@ -642,6 +695,17 @@ def test_upgrade_makes_exactly_the_models_schema(build, database, lesson_dir, mo
         "none: generate the migration with `flask db migrate`, then read and correct it "
         "(`flask db check` says whether they agree)"
     )
+    # compare_metadata sees no difference between VARCHAR(200) and a VARCHAR without a length:
+    # the lengths are compared here, as the database reports them.
+    wrong = [
+        f"{table}.{name} came back as {got}, expected VARCHAR({length})"
+        for table, name, got, length in string_lengths(app)
+    ]
+    assert not wrong, (
+        f"after flask db upgrade {'; '.join(wrong)}, the length the model gives it: write "
+        "sa.String(length=...) in the revision file's sa.Column(...), as in the model (a "
+        "VARCHAR without a length lets PostgreSQL store any length)"
+    )
 
 
 @pytest.mark.task(2)
@@ -691,6 +755,101 @@ def test_downgrade_to_base_and_up_again(build, tmp_path, lesson_dir, monkeypatch
         "expected 0 and only alembic_version: every upgrade() needs its downgrade()"
     )
     upgraded(app, lesson_dir, monkeypatch)
+
+
+@pytest.mark.task(2)
+def test_migrate_writes_a_revision_only_for_a_change(build, tmp_path, lesson_dir, monkeypatch):
+    """`flask db migrate` writes nothing when nothing changed, and a revision when something did."""
+    app = build("sqlite:///" + str(tmp_path / "migrate.sqlite"))
+    copy = migrations_copy(app, lesson_dir, tmp_path)
+    result = flask_db(app, lesson_dir, monkeypatch, "upgrade", "-d", str(copy))
+    assert result.exit_code == 0, f"flask db upgrade -d COPY → {failed(result)}, expected 0"
+    before = revision_files(copy)
+    result = flask_db(app, lesson_dir, monkeypatch, "migrate", "-d", str(copy))
+    after = revision_files(copy)
+    assert result.exit_code == 0 and after == before, (
+        f"flask db migrate on a database that matches the models → {failed(result)}, revision "
+        f"files {after} (before: {before}), expected 0 and no new file: env.py's "
+        "process_revision_directives empties `directives` when autogenerate found nothing "
+        "(directives[0].upgrade_ops.is_empty()), as Flask-Migrate's env.py does"
+    )
+    # Alembic calls process_revision_directives for `flask db check` too, without --autogenerate
+    # in the command's options.
+    result = flask_db(app, lesson_dir, monkeypatch, "check", "-d", str(copy))
+    assert result.exit_code == 0, (
+        f"flask db check on a database that matches the models → {failed(result)}, expected 0 "
+        "('No new upgrade operations detected.'): env.py's process_revision_directives runs "
+        "here as well, and must leave `directives` alone when the command is not autogenerate "
+        '(getattr(config.cmd_opts, "autogenerate", False))'
+    )
+    # The database gains a column the models do not have: what a removed model column leaves.
+    with app.app_context():
+        db = app.extensions["sqlalchemy"]
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("ALTER TABLE invoice ADD COLUMN flasklings_note VARCHAR(10)")
+    result = flask_db(app, lesson_dir, monkeypatch, "check", "-d", str(copy))
+    assert result.exit_code != 0, (
+        f"flask db check when the database has a column the models lack → {failed(result)}, "
+        "expected a failure: the models and the database differ"
+    )
+    result = flask_db(app, lesson_dir, monkeypatch, "migrate", "-d", str(copy), "-m", "note")
+    new = sorted(set(revision_files(copy)) - set(before))
+    assert result.exit_code == 0 and len(new) == 1, (
+        f"flask db migrate when the database has a column the models lack → {failed(result)}, "
+        f"new revision files {new}, expected 0 and one new file that drops the column: empty "
+        "`directives` only when autogenerate found nothing AND the command is autogenerate"
+    )
+    result = flask_db(app, lesson_dir, monkeypatch, "upgrade", "-d", str(copy))
+    differences = schema_differences(app)
+    assert result.exit_code == 0 and not differences, (
+        f"flask db upgrade with the revision that flask db migrate wrote ({new[0]}) → "
+        f"{failed(result)}, differences left {differences}, expected 0 and none"
+    )
+
+
+@pytest.mark.task(2)
+def test_revision_writes_an_empty_revision(build, tmp_path, lesson_dir, monkeypatch):
+    """`flask db revision -m ...` writes an empty revision, how a data migration starts."""
+    app = build("sqlite:///" + str(tmp_path / "revision.sqlite"))
+    copy = migrations_copy(app, lesson_dir, tmp_path)
+    before = revision_files(copy)
+    result = flask_db(app, lesson_dir, monkeypatch, "revision", "-d", str(copy), "-m", "backfill")
+    new = sorted(set(revision_files(copy)) - set(before))
+    assert result.exit_code == 0 and len(new) == 1, (
+        f"flask db revision -m backfill → {failed(result)}, new revision files {new}, expected "
+        "0 and one new file: without --autogenerate the revision is written empty, to be "
+        "filled in by hand (check script.py.mako and alembic.ini's file_template)"
+    )
+    result = flask_db(app, lesson_dir, monkeypatch, "upgrade", "-d", str(copy))
+    assert result.exit_code == 0, (
+        f"flask db upgrade with the migrations and the new empty revision {new[0]} → "
+        f"{failed(result)}, expected 0"
+    )
+
+
+@pytest.mark.task(2)
+def test_upgrade_sql_only_prints_the_schema(build, tmp_path, lesson_dir, monkeypatch):
+    """`flask db upgrade --sql` prints the CREATE TABLE statements and creates no table."""
+    app = build("sqlite:///" + str(tmp_path / "offline.sqlite"))
+    copy = migrations_copy(app, lesson_dir, tmp_path)
+    result = flask_db(app, lesson_dir, monkeypatch, "upgrade", "--sql", "-d", str(copy))
+    missing = [
+        table
+        for table in ("invoice", "user_account")
+        if not re.search(rf"CREATE TABLE\s+[\"`]?{table}[\"`]?\s*\(", result.output, re.I)
+    ]
+    assert result.exit_code == 0 and not missing, (
+        f"flask db upgrade --sql → {failed(result)}, expected 0 and the SQL of the migrations "
+        f"on standard output, CREATE TABLE {' and '.join(missing) or '...'} among it: env.py's "
+        "run_migrations_offline() configures the context with the database's URL (no "
+        "connection) and calls context.run_migrations()"
+    )
+    made = tables(app)
+    assert made == [], (
+        f"after flask db upgrade --sql the database has the tables {made}, expected none: "
+        "--sql only prints the SQL, for someone to read before it runs (offline mode: "
+        "context.is_offline_mode() in env.py)"
+    )
 
 
 @pytest.mark.task(2)

@@ -18,6 +18,7 @@ import ast
 import compileall
 import contextlib
 import faulthandler
+import functools
 import json
 import math
 import os
@@ -453,8 +454,9 @@ def _pristine(tests: Path, service: Path, folder: Path) -> Path:
 
 def _prepare(pristine: Path, folder: Path, bug: Bug | None) -> Path:
     """A folder for one run: the correct service, or the service with the bug made. A copy,
-    never links: a test that writes into a file of the service must not reach another run."""
-    shutil.copytree(pristine, folder)
+    never links: a test that writes into a file of the service must not reach another run.
+    Contents only: no file's times or mode are copied (the bytecode is checked by hash)."""
+    shutil.copytree(pristine, folder, copy_function=shutil.copyfile)
     for edit in bug.mutant.edits if bug else ():
         path = folder / edit.file
         text = path.read_text(encoding="utf-8")
@@ -504,12 +506,15 @@ def changed_lines(edit: mutants.Edit, text: str) -> range:
     return range(min(first, last), last + 1) if first <= last else range(first - 1, first + 1)
 
 
-def likely_catchers(bug: Bug, service: Path, coverage: dict) -> tuple[str, ...]:
+def likely_catchers(
+    bug: Bug, service: Path, coverage: dict, sizes: dict[str, int] | None = None
+) -> tuple[str, ...]:
     """The tests to run first on a bug, most likely to catch it first: those that ran a line
     the bug changes (for a template, a line that names it) on the correct service, then the
     other tests of the test files named after the bug's files (test_api.py: api.py). Within
     each group, tests in those files go first, then those that ran the fewest lines (the most
-    focused). The order changes the cost, never a verdict: every other test runs after them."""
+    focused). The order changes the cost, never a verdict: every other test runs after them.
+    `sizes` is test_sizes(coverage), when the caller has it already."""
     ran: set[str] = set()  # tests that ran a changed line
     everyone = False  # a changed line run at import, outside any function: it is every test's
     for edit in bug.mutant.edits:
@@ -527,18 +532,13 @@ def likely_catchers(bug: Bug, service: Path, coverage: dict) -> tuple[str, ...]:
                     continue
                 names = {name for n in body for name in tests.get(str(n), [])}
             ran.update(names)
-    size: dict[str, int] = {}
-    for measured in coverage.values():
-        for names in measured["tests"].values():
-            for name in names:
-                size[name] = size.get(name, 0) + 1
-    size.pop("", None)
+    size = test_sizes(coverage) if sizes is None else sizes
     # An import, a constant: only if no other edit of the bug says which tests use it.
     ran = (ran - {""}) or (set(size) if everyone else set())
     stems = _stems(bug)
 
     def near(name: str) -> bool:
-        test_file = Path(name.partition("::")[0]).stem
+        test_file = name.partition("::")[0].rpartition("/")[2].removesuffix(".py")
         return any(stem in test_file for stem in stems)
 
     def place(name: str) -> tuple[bool, bool, int]:
@@ -558,14 +558,35 @@ def _tests_naming(name: str, coverage: dict, service: Path) -> set[str]:
     return found
 
 
+def test_sizes(coverage: dict) -> dict[str, int]:
+    """How many lines of the service each test ran (on the correct service)."""
+    size: dict[str, int] = {}
+    for measured in coverage.values():
+        for names in measured["tests"].values():
+            for name in names:
+                size[name] = size.get(name, 0) + 1
+    size.pop("", None)
+    return size
+
+
 def _function_body(text: str, line: int) -> range | None:
     """The body's lines of the function whose decorators or `def` line is `line`."""
+    for top, body in _functions(text):
+        if top <= line < body.start:
+            return body
+    return None
+
+
+@functools.cache
+def _functions(text: str) -> tuple[tuple[int, range], ...]:
+    """(first line of its decorators or `def`, its body's lines) of each function in `text`:
+    parsed once per file, as every bug of a file asks."""
+    found = []
     for node in ast.walk(ast.parse(text)):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             top = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            if top <= line < node.body[0].lineno:
-                return range(node.body[0].lineno, node.end_lineno + 1)
-    return None
+            found.append((top, range(node.body[0].lineno, node.end_lineno + 1)))
+    return tuple(found)
 
 
 def preload(root: Path, service: Path, tests: Path) -> None:
@@ -607,7 +628,7 @@ def grade_suite(root: Path, tests: Path, base: Path, seconds: float | None = Non
         args = [*common, *quick, f"--basetemp={base / (bug.name + '-tmp')}"]
         bugs[bug.name] = (bug, Run(bug.name, base / bug.name, args, limit=end - started))
     by_run = {run.name: bug for bug, run in bugs.values()}
-    measured: list[dict] = []  # the correct service's coverage, read once it is there
+    measured: list[dict] = []  # the correct service's coverage and test sizes, once there
 
     def prepare(run: Run) -> bool:
         """Make the run's folder just before it starts (the correct service's run need not
@@ -623,8 +644,9 @@ def grade_suite(root: Path, tests: Path, base: Path, seconds: float | None = Non
             if run.limit < 1:
                 return False  # the grader's time is up: this bug is not tried
             if not measured:
-                measured.append(_coverage(reference))
-            run.first = likely_catchers(by_run[run.name], service, measured[0])
+                coverage = _coverage(reference)
+                measured.extend([coverage, test_sizes(coverage)])
+            run.first = likely_catchers(by_run[run.name], service, *measured)
         # (else it starts beside the correct one, and keeps the suite's order)
         _prepare(pristine, run.folder, by_run[run.name])
         return True

@@ -134,6 +134,7 @@ class Run:
     limit: float = REFERENCE_LIMIT  # seconds of wall time before the run is stopped
     cpu_limit: float = REFERENCE_CPU  # CPU seconds before the run is stopped
     coverage: bool = False  # measure the service's lines, per test (the correct service only)
+    package: str = "invoicer"  # the service's package, relative to the run's folder
     first: tuple[str, ...] = ()  # tests to run before the others (they run the changed lines)
     pid: int = 0
     started: float = 0.0
@@ -254,7 +255,7 @@ def _child(run: Run) -> None:
             # The C tracer, not sys.monitoring: that records a line for the first test to run
             # it only, and the bug runs need every test that ran it.
             os.environ["COVERAGE_CORE"] = "ctrace"
-            service = str(run.folder / "invoicer" / "*")
+            service = str(run.folder / run.package / "*")
             cov = coverage.Coverage(data_file=None, config_file=False, include=[service])
             cov.start()
         recorder = Recorder(run.folder, run.files, cov, run.first)
@@ -277,7 +278,7 @@ def _write_coverage(cov, run: Run) -> None:
     ran each line ("" for lines run outside any test, such as at import)."""
     result = {}
     data = cov.get_data()
-    for path in sorted((run.folder / "invoicer").glob("*.py")):
+    for path in sorted((run.folder / run.package).glob("*.py")):
         _, statements, _, missing, shown = cov.analysis2(str(path))
         relative = path.relative_to(run.folder).as_posix()
         tests = data.contexts_by_lineno(str(path))
@@ -598,10 +599,21 @@ def preload(root: Path, service: Path, tests: Path) -> None:
     warm_server.preload(root, [*warm.imported_names(sources), *LATE_IMPORTS])
 
 
-def grade_suite(root: Path, tests: Path, base: Path, seconds: float | None = None) -> Grading:
+def grade_suite(
+    root: Path,
+    tests: Path,
+    base: Path,
+    seconds: float | None = None,
+    *,
+    service: Path | None = None,  # the reference service; default: lesson 8's solution
+    bugs: list[Bug] | None = None,  # default: this lesson's bugs.toml
+    pristine=None,  # pristine(tests, service, folder) -> folder; default: _pristine
+    package: str = "invoicer",  # the service's package, relative to a run's folder
+) -> Grading:
     """Run the suite in `tests` on the correct service, then on each buggy variant, all
-    within `seconds` if given (bugs not tried by then are not counted as caught)."""
-    service = root / SERVICE
+    within `seconds` if given (bugs not tried by then are not counted as caught). The
+    keywords let lesson 10 grade its own layout the same way."""
+    service = service or root / SERVICE
     started = time.monotonic()
     end = started + (seconds or ALONE)
     preload(root, service, tests)
@@ -610,7 +622,7 @@ def grade_suite(root: Path, tests: Path, base: Path, seconds: float | None = Non
     # No unraisableexception plugin either: its gc.collect() at exit costs 0.1 s a run.
     common = ["-p", "no:cacheprovider", "-p", "no:faulthandler", "-p", "no:unraisableexception"]
     common += ["-o", "addopts=", "-q"]
-    pristine = _pristine(tests, service, base / "pristine")
+    pristine = (pristine or _pristine)(tests, service, base / "pristine")
     reference_folder = _prepare(pristine, base / "reference", None)
     (reference_folder / "tests" / PROBE_NAME).write_text(PROBE, encoding="utf-8")
     reference = Run(
@@ -619,15 +631,16 @@ def grade_suite(root: Path, tests: Path, base: Path, seconds: float | None = Non
         [*common, f"--basetemp={base / 'reference-tmp'}"],
         limit=min(REFERENCE_LIMIT, SHARE * seconds) if seconds else REFERENCE_LIMIT,
         coverage=True,
+        package=package,
     )
-    bugs = {}
-    for bug in start_order(load_bugs(root), tests):
+    runs = {}
+    for bug in start_order(load_bugs(root) if bugs is None else bugs, tests):
         # -x: the first failing test proves the bug is caught, and nobody reads its report
         # (--tb=no, no assertion rewriting): the cheapest run that gives the verdict.
         quick = ["-x", "--tb=no", "--assert=plain"]
         args = [*common, *quick, f"--basetemp={base / (bug.name + '-tmp')}"]
-        bugs[bug.name] = (bug, Run(bug.name, base / bug.name, args, limit=end - started))
-    by_run = {run.name: bug for bug, run in bugs.values()}
+        runs[bug.name] = (bug, Run(bug.name, base / bug.name, args, limit=end - started))
+    by_run = {run.name: bug for bug, run in runs.values()}
     measured: list[dict] = []  # the correct service's coverage and test sizes, once there
 
     def prepare(run: Run) -> bool:
@@ -652,8 +665,8 @@ def grade_suite(root: Path, tests: Path, base: Path, seconds: float | None = Non
         return True
 
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # the children load no other plugins
-    run_all([reference, *(run for _, run in bugs.values())], prepare)
-    result = Grading(tests.parent, reference, bugs, started)
+    run_all([reference, *(run for _, run in runs.values())], prepare)
+    result = Grading(tests.parent, reference, runs, started)
     result.seconds = time.monotonic() - started
     return result
 

@@ -1230,19 +1230,23 @@ BUGS = Path("tests") / "mutants" / "10_capstone" / "bugs.toml"
 
 
 def capstone_bugs(root):
-    """Lesson 9's bugs that still fit (their files now under src/), then this lesson's own."""
+    """Every lesson 9 bug that still fits the service (its files now under src/; lesson 9's
+    `init-db` bugs no longer do: the command runs the migrations), then this lesson's own."""
     data = tomllib.loads((root / BUGS).read_text(encoding="utf-8"))
-    reused = set(data["reuse"])
     bugs = []
     for bug in lesson_9.load_bugs(root):
-        if bug.name in reused:
-            edits = tuple(replace(e, file="src/" + e.file) for e in bug.mutant.edits)
+        edits = tuple(replace(e, file="src/" + e.file) for e in bug.mutant.edits)
+        if all(fits(root / SERVICE / edit.file, edit.find) for edit in edits):
             bugs.append(replace(bug, task=4, mutant=replace(bug.mutant, edits=edits)))
     for entry in data["bug"]:
         edits = tuple(mutants.Edit(e["file"], e["find"], e["replace"]) for e in entry["edit"])
         mutant = mutants.Mutant(entry["name"], entry["behaviour"], edits)
         bugs.append(lesson_9.Bug(entry["name"], 4, entry["behaviour"], mutant))
     return bugs
+
+
+def fits(path, text):
+    return path.is_file() and path.read_text(encoding="utf-8").count(text) == 1
 
 
 SERVICE = Path("solutions") / "10_capstone"  # the reference service, relative to the root
@@ -1272,47 +1276,19 @@ def grading(request, tmp_path_factory):
             f"{tests} is missing: your test suite lives there. Restore the starter with "
             "`flasklings reset 10` (your files are backed up first)."
         )
-    service = root / SERVICE
-    base = tmp_path_factory.mktemp("suite")
-    started = time.monotonic()
-    # Within the grader's time limit, as lesson 9: the bugs not tried by then are not counted.
     seconds = request.config.getoption("flasklings_deadline", None)
-    end = started + (seconds or lesson_9.ALONE)
-    share = lesson_9.SHARE * seconds if seconds else lesson_9.REFERENCE_LIMIT
-    # The libraries the service and the suite import, imported once before the runs fork.
-    lesson_9.preload(root, service / "src", tests)
-    common = ["-p", "no:cacheprovider", "-p", "no:faulthandler", "-p", "no:unraisableexception"]
-    common += ["-o", "addopts=", "-q"]
-    copy = pristine(tests, service, base / "pristine")
-    folder = lesson_9._prepare(copy, base / "reference", None)
-    (folder / "tests" / lesson_9.PROBE_NAME).write_text(lesson_9.PROBE, encoding="utf-8")
-    args = [*common, f"--basetemp={base / 'ref-tmp'}"]
-    reference = lesson_9.Run("reference", folder, args, limit=min(lesson_9.REFERENCE_LIMIT, share))
-    bugs = {}
-    for bug in capstone_bugs(root):
-        folder = lesson_9._prepare(copy, base / bug.name, bug)
-        # -x: the first failing test is the verdict, and nobody reads its report.
-        args = [*common, "-x", "--tb=no", "--assert=plain", f"--basetemp={base / bug.name}-tmp"]
-        bugs[bug.name] = (bug, lesson_9.Run(bug.name, folder, args, limit=end - started))
-
-    def prepare(run):
-        """Once the reference run is over: no bug runs if it went wrong, else bound each by
-        the CPU time the reference took and by the time left, as lesson 9 does."""
-        if run is reference or (reference.status is None and not reference.timed_out):
-            return True
-        if lesson_9.suite_problem(reference):
-            return False
-        run.cpu_limit = max(lesson_9.BUG_SLACK * reference.cpu, lesson_9.BUG_CPU)
-        run.limit = end - time.monotonic()
-        return run.limit >= 1  # else the grader's time is up: this bug is not tried
-
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    # The runs are forked from this process: no FLASK_* or database variable may leak in.
+    # The runs are forked from this process: no database variable may leak in.
     os.environ.pop("DATABASE_URL", None)
-    lesson_9.run_all([reference, *(run for _, run in bugs.values())], prepare)
-    result = lesson_9.Grading(lesson, reference, bugs, started)
-    result.seconds = time.monotonic() - started
-    return result
+    return lesson_9.grade_suite(
+        root,
+        tests,
+        tmp_path_factory.mktemp("suite"),
+        seconds,
+        service=root / SERVICE,
+        bugs=capstone_bugs(root),
+        pristine=pristine,
+        package="src/invoicer",
+    )
 
 
 TestLesson9 = type(
@@ -1331,7 +1307,7 @@ TestLesson9 = type(
 
 def only(grading, reused, root):
     """The grading with lesson 9's bugs (reused=True) or this lesson's own bugs only."""
-    names = set(tomllib.loads((root / BUGS).read_text(encoding="utf-8"))["reuse"])
+    names = {bug.name for bug in lesson_9.load_bugs(root)}
     bugs = {k: v for k, v in grading.bugs.items() if (k in names) == reused}
     return replace(grading, bugs=bugs)
 

@@ -515,7 +515,7 @@ def likely_catchers(
     other tests of the test files named after the bug's files (test_api.py: api.py). Within
     each group, tests in those files go first, then those that ran the fewest lines (the most
     focused). The order changes the cost, never a verdict: every other test runs after them.
-    `sizes` is test_sizes(coverage), when the caller has it already."""
+    `sizes` is lines_run_by_test(coverage), when the caller has it already."""
     ran: set[str] = set()  # tests that ran a changed line
     everyone = False  # a changed line run at import, outside any function: it is every test's
     for edit in bug.mutant.edits:
@@ -533,7 +533,7 @@ def likely_catchers(
                     continue
                 names = {name for n in body for name in tests.get(str(n), [])}
             ran.update(names)
-    size = test_sizes(coverage) if sizes is None else sizes
+    size = lines_run_by_test(coverage) if sizes is None else sizes
     # An import, a constant: only if no other edit of the bug says which tests use it.
     ran = (ran - {""}) or (set(size) if everyone else set())
     stems = _stems(bug)
@@ -559,7 +559,7 @@ def _tests_naming(name: str, coverage: dict, service: Path) -> set[str]:
     return found
 
 
-def test_sizes(coverage: dict) -> dict[str, int]:
+def lines_run_by_test(coverage: dict) -> dict[str, int]:
     """How many lines of the service each test ran (on the correct service)."""
     size: dict[str, int] = {}
     for measured in coverage.values():
@@ -658,7 +658,7 @@ def grade_suite(
                 return False  # the grader's time is up: this bug is not tried
             if not measured:
                 coverage = _coverage(reference)
-                measured.extend([coverage, test_sizes(coverage)])
+                measured.extend([coverage, lines_run_by_test(coverage)])
             run.first = likely_catchers(by_run[run.name], service, *measured)
         # (else it starts beside the correct one, and keeps the suite's order)
         _prepare(pristine, run.folder, by_run[run.name])

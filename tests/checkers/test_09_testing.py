@@ -184,6 +184,9 @@ class Recorder:
             self.cov.stop()
         elif self.cov is not None:  # which test ran which lines: the bug runs' order
             self.cov.switch_context(item.nodeid)
+            # sys.monitoring reports a line once, then stops watching it; from here on it
+            # reports every line again, so each test's context gets all the lines it runs.
+            sys.monitoring.restart_events()
         try:
             return (yield)
         finally:
@@ -252,9 +255,10 @@ def _child(run: Run) -> None:
         if run.coverage:
             import coverage
 
-            # The C tracer, not sys.monitoring: that records a line for the first test to run
-            # it only, and the bug runs need every test that ran it.
-            os.environ["COVERAGE_CORE"] = "ctrace"
+            # sys.monitoring (Python 3.12+): about a third less CPU than the C tracer here.
+            # Alone it would record a line for the first test to run it only, and the bug
+            # runs need every test that ran it: the Recorder restarts its events per test.
+            os.environ["COVERAGE_CORE"] = "sysmon"
             service = str(run.folder / run.package / "*")
             cov = coverage.Coverage(data_file=None, config_file=False, include=[service])
             cov.start()

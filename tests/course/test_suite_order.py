@@ -72,3 +72,16 @@ def test_a_changed_constant_alone_is_every_tests_with_the_named_ones_first(tmp_p
         "tests/test_cli.py::test_init",
         "tests/test_api.py::test_list",
     )
+
+
+def test_the_correct_run_records_every_test_that_ran_a_line(tmp_path):
+    # The order above comes from this coverage. Every test's request runs the request-ID
+    # hook, so its lines must list every test that makes one, not only the first to run it.
+    tests = ROOT / "solutions/09_testing/tests"
+    grading = lesson_9.grade_suite(ROOT, tests, tmp_path, bugs=[])
+    passed = [name for name, test in grading.learner_tests().items() if test["outcome"] == "passed"]
+    assert grading.reference.status == 0, grading.reference.record
+    ran = grading.coverage()["invoicer/request_id.py"]["tests"]
+    most = max(ran.values(), key=len)
+    assert len(most) >= len(passed) // 2, (len(most), len(passed))
+    assert set(most) <= {"", *passed}

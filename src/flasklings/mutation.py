@@ -85,11 +85,23 @@ def equivalents_file(course: Course, lesson: Lesson) -> Path:
 
 
 def load_equivalents(path: Path) -> dict[str, str]:
-    """Mutant id -> why it behaves exactly like the solution."""
+    """Mutant id -> why it behaves exactly like the solution.
+
+    An entry with `same_as = "09_testing"` instead of a reason is the same code as a mutant
+    that lesson lists (lesson 10 reuses lesson 9's suite): its reason is that lesson's, said
+    once. A `same_as` id that lesson does not list has no reason.
+    """
     if not path.is_file():
         return {}
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return {entry["id"]: entry.get("reason", "") for entry in data.get("equivalent", [])}
+    reasons = {}
+    for entry in data.get("equivalent", []):
+        reason = entry.get("reason", "")
+        if other := entry.get("same_as"):
+            first = load_equivalents(path.parent.parent / other / path.name).get(entry["id"], "")
+            reason = f"As in {other}: {first}" if first else ""
+        reasons[entry["id"]] = reason
+    return reasons
 
 
 def grade(

@@ -150,17 +150,12 @@ def flask_db(app, lesson_dir, monkeypatch, *args):
 
 def upgraded(app, lesson_dir, monkeypatch):
     result = flask_db(app, lesson_dir, monkeypatch, "upgrade")
-    detail = f"{result.output.strip()[-300:]!r}" + (
-        f" ({type(result.exception).__name__}: {result.exception})"
-        if result.exception and not isinstance(result.exception, SystemExit)
-        else ""
-    )
     assert "db" in app.cli.commands, (
         "`flask db` is not a command of the app, expected Flask-Migrate's commands: "
         "migrate = Migrate() in extensions.py and migrate.init_app(app, db) in create_app()"
     )
     assert result.exit_code == 0, (
-        f"flask db upgrade on an empty database → exit code {result.exit_code}, {detail}, "
+        f"flask db upgrade on an empty database → {failed(result)}, "
         "expected 0 and the tables of the models (the migrations in migrations/versions/)"
     )
     return app

@@ -134,6 +134,19 @@ def test_equivalent_entries_match_a_mutant_and_give_a_reason(slug: str):
     assert not unexplained, f"{slug}: equivalent mutants without a reason: {unexplained}"
 
 
+def test_an_equivalent_same_as_another_lesson_takes_that_lessons_reason(tmp_path: Path):
+    for slug, text in {
+        "09_testing": '[[equivalent]]\nid = "t.py@1"\nreason = "Test data."\n',
+        "10_capstone": '[[equivalent]]\nid = "t.py@1"\nsame_as = "09_testing"\n\n'
+        '[[equivalent]]\nid = "t.py@2"\nsame_as = "09_testing"\n',
+    }.items():
+        (tmp_path / slug).mkdir()
+        (tmp_path / slug / "equivalent.toml").write_text(text, encoding="utf-8")
+    reasons = mutation.load_equivalents(tmp_path / "10_capstone" / "equivalent.toml")
+    # t.py@2 is not in lesson 9's list: no reason, which the check above reports
+    assert reasons == {"t.py@1": "As in 09_testing: Test data.", "t.py@2": ""}
+
+
 def test_list_prints_every_mutant_with_its_id(capsys: pytest.CaptureFixture[str], monkeypatch):
     monkeypatch.chdir(ROOT)
     lesson = COURSE.lessons[0]

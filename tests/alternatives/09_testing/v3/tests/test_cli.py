@@ -46,6 +46,7 @@ def test_create_user_exit_status(runner, user, name):
     taken = name == "ann"
     assert result.exit_code == (1 if taken else 0)
     assert ("exists already" in result.output) is taken
+    assert (f"Created user {name}." in result.output) is not taken
 
 
 @pytest.mark.parametrize("invoices", [0, 1, 3])

@@ -48,6 +48,7 @@ class TestValidation:
         response = client.post("/api/invoices", json={"customer": customer, "amount_cents": 5})
         assert response.status_code == 400
         assert set(response.json["fields"]) == {"customer"}
+        assert client.get("/api/invoices").json == {"invoices": []}
 
     @pytest.mark.parametrize("currency", ["EU", "EURO", "E1R", 978])
     def test_a_bad_currency_is_refused(self, client, currency):
@@ -55,6 +56,7 @@ class TestValidation:
         response = client.post("/api/invoices", json=body)
         assert response.status_code == 400
         assert set(response.json["fields"]) == {"currency"}
+        assert client.get("/api/invoices").json == {"invoices": []}
 
     def test_all_bad_fields_are_named_together(self, client):
         response = client.post("/api/invoices", json={})

@@ -237,6 +237,7 @@ def _child(run: Run) -> None:
         for name in list(os.environ):
             if name.startswith(("FLASK_", "INVOICER_")):
                 del os.environ[name]
+        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # no plugin but the Recorder
         # The checks' own conftest and any service imported before must not stand in for
         # the ones of this run.
         for name in list(sys.modules):
@@ -668,7 +669,6 @@ def grade_suite(
         _prepare(pristine, run.folder, by_run[run.name])
         return True
 
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # the children load no other plugins
     run_all([reference, *(run for _, run in runs.values())], prepare)
     result = Grading(tests.parent, reference, runs, started)
     result.seconds = time.monotonic() - started

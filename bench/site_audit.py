@@ -11,7 +11,10 @@ What the server does, like GitHub Pages:
 - `Cache-Control: max-age=600` on every file (GitHub Pages' ten minutes), with an ETag;
 - no HTTP/2 and no Brotli (GitHub Pages has both; so real figures are a little better).
 
-    uv run python bench/site_audit.py [--site DIR] [--pages lessons/01_hello/ ...]
+    uv run python bench/site_audit.py [--site DIR] [--pages lessons/01_hello/ ...] [--runs N]
+
+With --runs N each page is audited N times and the median of each score is printed (one run
+moves by several points on this machine: lesson 1 scored 88 and 96 ten minutes apart).
 
 Uses Debian's chromium (CHROME_PATH from shutil.which), never a downloaded browser.
 """
@@ -26,6 +29,7 @@ import http.server
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -127,6 +131,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", type=Path, help="a built site (default: build one now)")
     parser.add_argument("--pages", nargs="*", help="paths below the site root (default: all)")
+    parser.add_argument("--runs", type=int, default=1, help="audits per page; medians shown")
     args = parser.parse_args()
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None or not LIGHTHOUSE.is_file():
@@ -143,7 +148,15 @@ def main() -> int:
         origin = f"http://127.0.0.1:{server.server_address[1]}/"
         print(f"{'page':<28}{'a11y':>6}{'perf':>6}{'FCP ms':>8}  failed accessibility audits")
         for path in args.pages if args.pages is not None else pages(site_dir):
-            scores = lighthouse(origin + path, chromium, Path(tmp) / "report.json")
+            runs = [
+                lighthouse(origin + path, chromium, Path(tmp) / "report.json")
+                for _ in range(args.runs)
+            ]
+            scores = {
+                name: round(statistics.median(run[name] for run in runs))
+                for name in ("accessibility", "performance", "fcp_ms")
+            }
+            scores["failed"] = sorted({audit for run in runs for audit in run["failed"]})
             print(
                 f"{path or '/':<28}{scores['accessibility']:>6}{scores['performance']:>6}"
                 f"{scores['fcp_ms']:>8}  {' '.join(scores['failed']) or '-'}",

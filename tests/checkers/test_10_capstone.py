@@ -113,8 +113,9 @@ def build(invoicer, tmp_path, monkeypatch):
     """build(database_url, **environment): create_app() for TESTING on that database."""
     made = []
 
-    def _build(url, **environment):
-        """url None: the database comes from the environment and the config classes."""
+    def _build(url, package=None, **environment):
+        """url None: the database comes from the environment and the config classes.
+        package: a freshly imported invoicer (load("invoicer")) to build from instead."""
         for variable, value in environment.items():
             monkeypatch.setenv(variable, value)
         config = {
@@ -125,7 +126,7 @@ def build(invoicer, tmp_path, monkeypatch):
         if url is not None:
             config["SQLALCHEMY_DATABASE_URI"] = url
         try:
-            app = invoicer.create_app(config)
+            app = (package or invoicer).create_app(config)
         except Exception as exc:
             raise AssertionError(
                 f"create_app({config!r}) raised {type(exc).__name__}: {exc}, expected an app"
@@ -844,6 +845,40 @@ def test_upgrade_sql_only_prints_the_schema(build, tmp_path, lesson_dir, monkeyp
         f"after flask db upgrade --sql the database has the tables {made}, expected none: "
         "--sql only prints the SQL, for someone to read before it runs (offline mode: "
         "context.is_offline_mode() in env.py)"
+    )
+    # Offline mode needs the database's URL, never the database: the SQL for a production
+    # PostgreSQL can be written where that server is out of reach (nothing listens on port 1).
+    away = build("postgresql+psycopg://flasklings@127.0.0.1:1/unreachable")
+    result = flask_db(away, lesson_dir, monkeypatch, "upgrade", "--sql", "-d", str(copy))
+    assert result.exit_code == 0 and "CREATE TABLE" in result.output, (
+        f"flask db upgrade --sql for a PostgreSQL database that cannot be reached → "
+        f"{failed(result)}, expected 0 and the SQL: --sql must not connect (env.py runs "
+        "run_migrations_offline() when context.is_offline_mode(), which configures the "
+        "context with url=..., not with a connection)"
+    )
+
+
+@pytest.mark.task(2)
+def test_migrations_keep_the_schema_of_their_day(build, load, tmp_path, lesson_dir, monkeypatch):
+    """A revision makes the schema it was written for, whatever the models say today."""
+    import sqlalchemy as sa
+
+    # A fresh import: the column added to its models below reaches no other check.
+    app = build("sqlite:///" + str(tmp_path / "later.sqlite"), package=load("invoicer"))
+    with app.app_context():
+        invoice = app.extensions["sqlalchemy"].metadata.tables.get("invoice")
+    assert invoice is not None, "the models have no table named invoice, expected Invoice's"
+    invoice.append_column(sa.Column("flasklings_later", sa.Integer))  # the models, a year on
+    upgraded(app, lesson_dir, monkeypatch)
+    with app.app_context():
+        db = app.extensions["sqlalchemy"]
+        columns = [column["name"] for column in sa.inspect(db.engine).get_columns("invoice")]
+    assert "flasklings_later" not in columns, (
+        "with a column flasklings_later added to the Invoice model after the migrations were "
+        f"written, flask db upgrade made the invoice columns {columns}, expected the "
+        "migrations' own columns only: a revision must not import invoicer.models or use the "
+        "models' tables (Invoice.__table__, db.metadata); it spells out its columns with "
+        "op.create_table(..., sa.Column(...)) so that it runs the same way in a year"
     )
 
 

@@ -35,6 +35,9 @@ class Lesson:
     learner_files: tuple[str, ...] = ()
     # Whether the lesson page runs its cells and its checks in the reader's browser (Pyodide).
     browser: bool = False
+    # The task whose checks run the learner's own tests/ (lesson 10: Task 4); the mutation
+    # score grades a mutant of tests/ with those checks first.
+    suite_task: int | None = None
 
     def writes(self, name: str) -> bool:
         """Whether the learner writes this file (a path inside the lesson folder, with /)."""
@@ -137,6 +140,7 @@ def load(root: Path) -> Course:
                 timeout=_timeout(entry),
                 learner_files=tuple(entry.get("learner_files", ())),
                 browser=bool(entry.get("browser", False)),
+                suite_task=entry.get("suite_task"),
             )
         )
     planned = tuple(

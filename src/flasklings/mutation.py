@@ -116,7 +116,11 @@ def grade(
             path = copy / mutation.file
             text = path.read_text(encoding="utf-8-sig")  # an editor on Windows may add a BOM
             path.write_text(mutation.apply(text), encoding="utf-8")
-        return checks(lesson, target=tmp, exitfirst=True)
+        # A mutant of the learner's own tests can fail only the checks that run them: with
+        # those first, -x stops a caught one before the service's checks (same verdict).
+        suite = mutation is not None and mutation.file.startswith("tests/")
+        first = lesson.suite_task if suite else None
+        return checks(lesson, target=tmp, exitfirst=True, first_task=first)
 
 
 def score(

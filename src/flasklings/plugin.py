@@ -41,6 +41,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--flasklings-stack", default=None, help="where to dump the stack on timeout")
     group.addoption(
+        "--flasklings-first-task",
+        type=int,
+        default=None,
+        help="run this task's checks first (mutation scoring: those a mutant can fail)",
+    )
+    group.addoption(
         "--flasklings-deadline",
         type=float,
         default=None,
@@ -108,8 +114,15 @@ def lesson_slug(path: Path) -> str:
 LATE = "late: runs after its file's other checks (the servers it needs boot meanwhile)"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: item.get_closest_marker("late") is not None)  # stable
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    first = config.getoption("flasklings_first_task", None)
+
+    def later(item: pytest.Item) -> tuple[bool, bool]:
+        task = item.get_closest_marker("task")
+        in_first = first is not None and task is not None and task.args[:1] == (first,)
+        return not in_first, item.get_closest_marker("late") is not None
+
+    items.sort(key=later)  # stable
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -68,6 +68,7 @@ def run_checks(
     target: str | Path = "lessons",
     timeout: float | None = None,  # seconds; None: the lesson's `timeout` in course.toml
     exitfirst: bool = False,  # stop at the first failing check (mutation scoring needs no more)
+    first_task: int | None = None,  # run this task's checks first (mutation scoring)
     launch: Launcher | None = None,  # how pytest is started: run_pytest, or warm.WarmWorker
 ) -> CheckResult:
     timeout = lesson.timeout if timeout is None else timeout
@@ -87,6 +88,7 @@ def run_checks(
             f"--flasklings-limits={json.dumps(limits.settings())}",
             f"--flasklings-deadline={max(timeout - 1.0, timeout * 0.8)}",
             *(["-x"] if exitfirst else []),
+            *([f"--flasklings-first-task={first_task}"] if first_task else []),
         ]  # fmt: skip
         from flasklings.report import COMMAND_VARIABLE, command_prefix  # it imports this module
 

@@ -191,3 +191,17 @@ def test_a_seed_draws_the_same_sample_and_another_seed_another():
     assert len(first) == 20 and first == sorted(first, key=mutations.index)
     assert mutation.draw(mutations, 20, mutation.SEED + 1) != first
     assert mutation.draw(mutations, 0) == mutations  # no sample: all of them
+
+
+def test_first_task_runs_its_checks_first_and_keeps_the_verdict():
+    """How a mutant of the learner's tests/ is graded: the suite's task first, same result."""
+    from flasklings import runner
+
+    lesson = LESSONS["02_factory"]
+    usual = runner.run_checks(COURSE, lesson, target="solutions")
+    first = runner.run_checks(COURSE, lesson, target="solutions", first_task=2)
+    tasks = [test["task"] for test in first.tests]
+    assert 2 in tasks and tasks[0] == 2 and tasks != [test["task"] for test in usual.tests]
+    assert tasks == sorted(tasks, key=lambda task: task != 2)  # task 2's all come first
+    assert first.status == usual.status == "pass"
+    assert sorted(t["id"] for t in first.tests) == sorted(t["id"] for t in usual.tests)

@@ -10,6 +10,7 @@ import { python } from "@codemirror/lang-python";
 import { lineNumbers } from "@codemirror/view";
 import { HighlightStyle, indentUnit, syntaxHighlighting } from "@codemirror/language";
 import { tags } from "@lezer/highlight";
+import { strToU8, zipSync } from "fflate";
 
 // The site's own code colours (Material's, adjusted in site.css for contrast in both palettes).
 const colour = (name) => `var(--md-code-hl-${name}-color)`;
@@ -63,4 +64,13 @@ export function mount(textarea) {
     view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
   };
   return view;
+}
+
+// The panel's files ({path in the lesson folder: text}) as one zip of the lesson folder:
+// "invoicer/__init__.py" of 02_factory is stored as "02_factory/invoicer/__init__.py", so that
+// unzipped in lessons/ each file lands where `flasklings check` reads it. fflate writes it.
+export function lessonZip(slug, files) {
+  const entries = {};
+  for (const [name, text] of Object.entries(files)) entries[`${slug}/${name}`] = strToU8(text);
+  return new Blob([zipSync(entries, { level: 6 })], { type: "application/zip" });
 }

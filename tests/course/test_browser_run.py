@@ -296,8 +296,12 @@ def test_lesson_1_runs_and_checks_in_the_browser(browser, site_url):  # noqa: F8
 
         with page.expect_download() as fetched:
             panel.get_by_role("button", name="Download your files").click()
-        assert fetched.value.suggested_filename == "hello.py"
-        assert Path(fetched.value.path()).read_text(encoding="utf-8") == solution
+        # The lesson folder as a zip, to unzip in lessons/ and check locally.
+        assert fetched.value.suggested_filename == "01_hello.zip"
+        with zipfile.ZipFile(fetched.value.path()) as folder:
+            assert folder.namelist() == ["01_hello/hello.py"]
+            assert folder.read("01_hello/hello.py").decode("utf-8") == solution
+        assert "unzip it in the lessons folder" in verdict.inner_text()
 
         page.reload()
         page.wait_for_load_state("networkidle")
@@ -341,6 +345,53 @@ def test_lesson_1_runs_and_checks_in_the_browser(browser, site_url):  # noqa: F8
             f"\nlesson 1 in Chromium: cold Run to first output {cold:.2f} s, "
             f"warm Run {warm_run:.2f} s, warm Check {warm_check:.2f} s"
         )
+        reader.assert_clean()
+    finally:
+        reader.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    "lesson", [lesson for lesson in BROWSER_LESSONS if lesson.slug != "01_hello"], ids=str
+)
+def test_a_lessons_tasks_check_in_the_browser(browser, site_url, lesson):  # noqa: F811
+    """Every other browser lesson, end to end: Check fails on the starter, passes with the
+    solution's files typed into the editors, and the download is the lesson folder."""
+    solution = COURSE.lesson_dir(lesson, "solutions")
+    reader = Reader(browser, site_url)
+    try:
+        page = reader.page
+        reader.open(f"{site_url}lessons/{lesson.slug}/")
+        panel = page.locator("[data-fl-try]")
+        panel.scroll_into_view_if_needed()
+        page.locator("[data-fl-try][data-fl-editor=ready]").wait_for(timeout=60_000)
+        check = panel.get_by_role("button", name="Check", exact=True)
+        verdict = panel.locator(".fl-try__status")
+        finished = "el => /checks pass|Could not/.test(el.textContent)"
+        check.click()
+        page.wait_for_function(finished, arg=verdict.element_handle(), timeout=LOAD_WAIT)
+        assert re.fullmatch(r"\d+ of \d+ checks pass: see the report below\.", verdict.inner_text())
+
+        names = panel.locator("textarea").evaluate_all(
+            "areas => areas.map(a => a.getAttribute('data-fl-file'))"
+        )
+        assert names, "the panel has no file"
+        for name in names:  # each editor is named by its path from the course folder
+            text = (solution / name).read_text(encoding="utf-8")
+            panel.get_by_role("textbox", name=f"lessons/{lesson.slug}/{name}").fill(text)
+        check.click()
+        page.wait_for_function(
+            finished + " && !el.textContent.startsWith('Checking')",
+            arg=verdict.element_handle(),
+            timeout=60_000,
+        )
+        assert re.fullmatch(r"All \d+ checks pass\.", verdict.inner_text()), panel.inner_text()
+
+        with page.expect_download() as fetched:
+            panel.get_by_role("button", name="Download your files").click()
+        assert fetched.value.suggested_filename == f"{lesson.slug}.zip"
+        with zipfile.ZipFile(fetched.value.path()) as folder:
+            assert sorted(folder.namelist()) == sorted(f"{lesson.slug}/{n}" for n in names)
         reader.assert_clean()
     finally:
         reader.close()

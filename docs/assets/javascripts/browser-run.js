@@ -161,19 +161,37 @@
       .then(function () { button.disabled = false; });
   }
 
-  // Each file as the browser holds it, under its own name, to put into the lesson folder.
+  function save(blob, name) {
+    var link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
+  }
+
+  // The files as the browser holds them, as a zip of the lesson folder (NN_slug/...), to
+  // unzip in lessons/ and go on with `flasklings check`. Without the editor module (it makes
+  // the zip), each file on its own.
   function download(panel) {
+    var status = panel.querySelector(".fl-try__status");
+    var files = {};
     panel.querySelectorAll("[data-fl-file]").forEach(function (editor) {
-      var link = document.createElement("a");
-      link.href = URL.createObjectURL(new Blob([editor.value], { type: "text/x-python" }));
-      link.download = editor.getAttribute("data-fl-file").split("/").pop();
-      document.body.appendChild(link);
-      link.click();
-      link.remove();
-      setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
+      files[editor.getAttribute("data-fl-file")] = editor.value;
     });
-    say(panel.querySelector(".fl-try__status"),
-      "Downloaded: put the files into lessons/" + lessonSlug() + "/ on your computer.");
+    var slug = lessonSlug();
+    editorModule().then(function (editor) {
+      save(editor.lessonZip(slug, files), slug + ".zip");
+      say(status, "Downloaded " + slug + ".zip: unzip it in the lessons folder of your " +
+        "course copy (it holds " + slug + "/ with the files above), then run " +
+        "flasklings check " + slug.split("_")[0] + ".");
+    }).catch(function () {
+      Object.keys(files).forEach(function (name) {
+        save(new Blob([files[name]], { type: "text/x-python" }), name.split("/").pop());
+      });
+      say(status, "Downloaded: put the files into lessons/" + slug + "/ on your computer.");
+    });
   }
 
   document.addEventListener("click", function (event) {
@@ -202,12 +220,21 @@
 
   // The code editor (CodeMirror, assets/python/editor.js) replaces the textareas when the
   // panel comes into view: a reader who never scrolls there never loads it.
+  var editorLoading = null;
+  function editorModule() {
+    if (!editorLoading) {
+      editorLoading = import(new URL("editor.js", pythonUrl()).href);
+      editorLoading.catch(function () { editorLoading = null; });  // offline: try again later
+    }
+    return editorLoading;
+  }
+
   function editorWhenSeen(panel) {
     if (!window.IntersectionObserver) return;
     var observer = new IntersectionObserver(function (entries) {
       if (!entries.some(function (entry) { return entry.isIntersecting; })) return;
       observer.disconnect();
-      import(new URL("editor.js", pythonUrl()).href).then(function (editor) {
+      editorModule().then(function (editor) {
         panel.querySelectorAll("[data-fl-file]").forEach(function (textarea) {
           if (!textarea.flasklingsSet) editor.mount(textarea);
         });

@@ -55,10 +55,13 @@ WHEELS = (
     "iniconfig",
     "packaging",
     "pygments",
+    "flask-sqlalchemy",  # lesson 3 on: the models (sqlite3 is in Pyodide's standard library)
+    "typing-extensions",
 )
-# No pure-Python wheel on the index; its source distribution has a pure-Python fallback for
-# the C speed-up, which is what runs in the browser.
-FROM_SOURCE = ("markupsafe",)
+# No pure-Python wheel on the index; their source distributions have a pure-Python fallback
+# for the compiled speed-ups (MarkupSafe's C, SQLAlchemy's Cython), which is what runs here.
+FROM_SOURCE = ("markupsafe", "sqlalchemy")
+COMPILED_ONLY = (".c", ".pyx", ".pxd")  # sources of the speed-ups, not Python
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # fixed, so an unchanged course gives an unchanged archive
 
 
@@ -140,7 +143,8 @@ def pure_from_sdist(sdist: Path) -> tuple[str, bytes]:
     with tarfile.open(sdist) as tar, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
         for member in tar.getmembers():
             parts = member.name.split("/")
-            if member.isfile() and parts[1:3] == ["src", name] and not member.name.endswith(".c"):
+            inside = parts[1:2] in (["src"], ["lib"]) and parts[2:3] == [name]  # src/ or lib/
+            if member.isfile() and inside and not member.name.endswith(COMPILED_ONLY):
                 data = tar.extractfile(member).read()
                 _add(out, "/".join(parts[2:]), data)
         metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"

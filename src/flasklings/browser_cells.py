@@ -14,21 +14,26 @@ import contextlib
 import errno
 import io
 import json
+import sys
 import traceback
 import types
 
-_namespaces: dict[str, dict] = {}
+_modules: dict[str, types.ModuleType] = {}
 FILENAME = "<cell>"
 # Errors a browser gives where a computer would start a thread, a process or a server.
-_LIMIT_MODULES = {"_socket", "_ssl", "ssl", "_multiprocessing", "_sqlite3", "sqlite3"}
+_LIMIT_MODULES = {"_socket", "_ssl", "ssl", "_multiprocessing"}  # sqlite3 is there (Pyodide 314)
 _LIMIT_ERRNOS = {errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EAFNOSUPPORT}
 
 
 def namespace(slug: str) -> dict:
-    """The lesson's globals, made as a notebook kernel's are: a module named __main__."""
-    if slug not in _namespaces:
-        _namespaces[slug] = vars(types.ModuleType("__main__"))
-    return _namespaces[slug]
+    """The lesson's globals, made as a notebook kernel's are: a module named __main__, which
+    is sys.modules["__main__"] while the lesson's cells run. Libraries that look up a class's
+    module by name find the cells' names there: SQLAlchemy resolves `Mapped[int]` that way
+    under Python 3.14 (Pyodide's), whose annotations are evaluated only when asked for."""
+    if slug not in _modules:
+        _modules[slug] = types.ModuleType("__main__")
+    sys.modules["__main__"] = _modules[slug]
+    return vars(_modules[slug])
 
 
 def limit(exc: BaseException) -> str | None:

@@ -22,7 +22,7 @@ from typing import IO
 import click
 import pytest
 
-from flasklings import channel, course, plugin, report, runner
+from flasklings import channel, course, learner, plugin, report, runner
 
 # Arguments of the command-line path that only a child process can honour.
 _CHILD_ONLY = ("--flasklings-limits=", "--flasklings-stack=", "--flasklings-deadline=")
@@ -110,6 +110,9 @@ def check(root: Path, slug: str, files: dict[str, str] | None = None) -> dict:
     lesson = course_.find(slug)
     if files is not None:
         write_files(course_.lesson_dir(lesson), files)
+    # A child process starts with none of the lesson's modules imported; this process may
+    # hold those of the files it graded last, from the same folder: forget them.
+    learner.unload(plugin.import_root(course_.lesson_dir(lesson)))
     result = runner.run_checks(course_, lesson, "lessons", launch=launch_in_process)
     return {
         "status": result.status,

@@ -804,6 +804,41 @@ def test_migrate_writes_a_revision_only_for_a_change(build, tmp_path, lesson_dir
 
 
 @pytest.mark.task(2)
+def test_a_column_change_migrates_on_sqlite(build, load, tmp_path, lesson_dir, monkeypatch):
+    """A column made longer in the models gets a revision that `flask db upgrade` applies on SQLite."""  # noqa: E501
+    import sqlalchemy as sa
+
+    # A fresh import: the change made to its models below reaches no other check.
+    app = build("sqlite:///" + str(tmp_path / "alter.sqlite"), package=load("invoicer"))
+    copy = migrations_copy(app, lesson_dir, tmp_path)
+    result = flask_db(app, lesson_dir, monkeypatch, "upgrade", "-d", str(copy))
+    assert result.exit_code == 0, f"flask db upgrade -d COPY → {failed(result)}, expected 0"
+    with app.app_context():
+        customer = app.extensions["sqlalchemy"].metadata.tables["invoice"].c.customer
+    customer.type.length = (customer.type.length or 200) + 50  # the models, a release later
+    before = revision_files(copy)
+    result = flask_db(app, lesson_dir, monkeypatch, "migrate", "-d", str(copy), "-m", "wider")
+    new = sorted(set(revision_files(copy)) - set(before))
+    assert result.exit_code == 0 and len(new) == 1, (
+        f"flask db migrate after invoice.customer became String({customer.type.length}) in the "
+        f"models → {failed(result)}, new revision files {new}, expected 0 and one new file "
+        "that alters the column"
+    )
+    result = flask_db(app, lesson_dir, monkeypatch, "upgrade", "-d", str(copy))
+    with app.app_context():
+        db = app.extensions["sqlalchemy"]
+        made = {c["name"]: c["type"] for c in sa.inspect(db.engine).get_columns("invoice")}
+    length = getattr(made.get("customer"), "length", None)
+    assert result.exit_code == 0 and length == customer.type.length, (
+        f"flask db upgrade with the revision that widens invoice.customer ({new[0]}) on SQLite "
+        f"→ {failed(result)}, customer {made.get('customer')}, expected 0 and "
+        f"VARCHAR({customer.type.length}): SQLite cannot alter a column, so Alembic copies "
+        "the table in batch mode, which Flask-Migrate turns on (render_as_batch=True): keep "
+        "**migrate.configure_args in env.py's context.configure(...)"
+    )
+
+
+@pytest.mark.task(2)
 def test_revision_writes_an_empty_revision(build, tmp_path, lesson_dir, monkeypatch):
     """`flask db revision -m ...` writes an empty revision, how a data migration starts."""
     app = build("sqlite:///" + str(tmp_path / "revision.sqlite"))

@@ -153,8 +153,8 @@ def test_the_mutant_tooling_reads_a_windows_checkout(windows_folder: Path):
     made = mutation.lesson_mutations(windows, lesson)
     assert [m.id for m in made] == [m.id for m in mutation.lesson_mutations(COURSE, lesson)]
 
-    def checks(lesson: course.Lesson, target: str, exitfirst: bool) -> runner.CheckResult:
-        return runner.run_checks(COURSE, lesson, target=target, exitfirst=exitfirst)
+    def checks(lesson: course.Lesson, **options) -> runner.CheckResult:  # as warm.grader's
+        return runner.run_checks(COURSE, lesson, **options)
 
     assert mutation.grade(windows, lesson, None, checks).status == "pass"
     wrong = next(m for m in made if "Hello, Invoicer!" in m.before)

@@ -1296,7 +1296,8 @@ BUGS = Path("tests") / "mutants" / "10_capstone" / "bugs.toml"
 
 def capstone_bugs(root):
     """Every lesson 9 bug that still fits the service (its files now under src/; lesson 9's
-    `init-db` bugs no longer do: the command runs the migrations), then this lesson's own."""
+    `init-db` bugs no longer do: the command runs the migrations), then this lesson's own
+    (among them versions of those `init-db` bugs, named apart from lesson 9's)."""
     data = tomllib.loads((root / BUGS).read_text(encoding="utf-8"))
     bugs = []
     for bug in lesson_9.load_bugs(root):
@@ -1386,6 +1387,6 @@ def test_suite_still_catches_lesson_9s_bugs(grading, request):
 
 @pytest.mark.task(4)
 def test_suite_catches_the_capstone_bugs(grading, request):
-    """Your tests catch this lesson's bugs: migrations, 409s, the database URL, JSON logs."""
+    """Your tests catch this lesson's bugs: init-db, migrations, 409s, DATABASE_URL, JSON logs."""
     message = lesson_9.bug_report(only(grading, False, request.config.rootpath), 4)
     assert message is None, message

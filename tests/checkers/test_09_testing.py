@@ -7,11 +7,14 @@ one test has to fail. A missed bug is named by its behaviour, never by its code.
 
 Each run is a child forked from this process once it has imported the libraries the service
 and the suite use, in a temporary folder of its own holding compiled bytecode, with limits on
-CPU time, idle time and wall time; the runs go os.cpu_count() at a time. A bug's run stops at
-its first failing test (-x), and starts with the tests that ran the lines the bug changes on
-the correct service (per-test coverage contexts): the order changes the cost, never the
-verdict, since every test still runs while none fails. The children stay in the checks'
-process group, so whatever they start ends with the checks.
+CPU time, idle time and wall time; the runs go os.cpu_count() at a time. A bug's run is forked
+from a collector process instead, which has configured pytest and collected the suite once,
+and swaps the bug's service in (flasklings.collected_suite); one that reaches the collector's
+own service after the swap is run afresh. A bug's run stops at its first failing test (-x),
+and starts with the tests that ran the lines the bug changes on the correct service (per-test
+coverage contexts): the order changes the cost, never the verdict, since every test still
+runs while none fails. The children stay in the checks' process group, so whatever they start
+ends with the checks.
 """
 
 import ast
@@ -37,7 +40,7 @@ from pathlib import Path
 
 import pytest
 
-from flasklings import learner, mutants
+from flasklings import collected_suite, learner, mutants
 from flasklings.plugin import lesson_slug, target_root
 
 WSL = "https://learn.microsoft.com/windows/wsl/install"
@@ -57,6 +60,9 @@ ALONE = 110.0  # seconds for the whole grading when no grader's time limit is gi
 # server, input, a long sleep): stopped. Measured where /proc shows a process's CPU time.
 IDLE_LIMIT = 10.0
 STACK_WAIT = 2.0  # seconds to wait for a stopped run's stack dump
+# Seconds a bug run waits for the collector (flasklings.collected_suite) to have collected the
+# suite, before it runs afresh instead: the collection takes about 0.1 s.
+READY_WAIT = 5.0
 COVERAGE_FLOOR = 85  # percent of the lines of the files each task tests
 PROBE_NAME = "test_zz_flasklings_probe.py"
 PYTEST_INI = "[pytest]\ntestpaths = tests\npythonpath = .\n"
@@ -136,6 +142,8 @@ class Run:
     coverage: bool = False  # measure the service's lines, per test (the correct service only)
     package: str = "invoicer"  # the service's package, relative to the run's folder
     first: tuple[str, ...] = ()  # tests to run before the others (they run the changed lines)
+    collector: collected_suite.Client | None = None  # forks the run from the collected suite
+    code: Path | None = None  # the folder whose tests/ ran, if not `folder` (the collector's)
     pid: int = 0
     started: float = 0.0
     status: int | None = None  # pytest's exit status; None if it was stopped or never run
@@ -222,36 +230,50 @@ def _last_lines(text: str, count: int) -> str:
     return "\n".join(text.strip().splitlines()[-count:])
 
 
+def _isolate(folder: Path, output: Path) -> None:
+    """In a forked child: no input, output to a file, the run's folder, none of the shell's
+    settings for the service, no plugin autoloading, and none of the modules a run imports
+    afresh (the checks' own conftest, any service imported before)."""
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    _output_to(output)
+    os.chdir(folder)
+    for name in list(os.environ):
+        if name.startswith(("FLASK_", "INVOICER_")):
+            del os.environ[name]
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # no plugin but the Recorder
+    for name in list(sys.modules):
+        if name.split(".")[0] in PACKAGES_OF_A_RUN or name.startswith("test_"):
+            del sys.modules[name]
+
+
+def _output_to(path: Path) -> None:
+    output = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    os.dup2(output, 1)
+    os.dup2(output, 2)
+    sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
+
+
+def _limit(run: Run) -> None:
+    """The stack on request, and the run's CPU time limit."""
+    # The stack on request (SIGUSR1, sent before a stopped run is killed). Not
+    # dump_traceback_later: its watchdog thread is the parent's, and after a fork any
+    # call to it waits forever for a thread that does not exist in the child.
+    stack = open(run.files / "stack.txt", "w")  # noqa: SIM115 - read after a timeout
+    faulthandler.register(signal.SIGUSR1, file=stack, all_threads=True)
+    # CPU time: the stack at the soft limit (SIGXCPU), the end one second later.
+    faulthandler.register(signal.SIGXCPU, file=stack, all_threads=True)
+    cpu = math.ceil(run.cpu_limit)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+
+
 def _child(run: Run) -> None:
     """In the forked child: run pytest on the run's folder and exit with its status."""
     status = 99
     try:
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        output = os.open(run.files / "output.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-        os.dup2(output, 1)
-        os.dup2(output, 2)
-        sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
-        sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
-        os.chdir(run.folder)
-        for name in list(os.environ):
-            if name.startswith(("FLASK_", "INVOICER_")):
-                del os.environ[name]
-        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # no plugin but the Recorder
-        # The checks' own conftest and any service imported before must not stand in for
-        # the ones of this run.
-        for name in list(sys.modules):
-            if name.split(".")[0] in PACKAGES_OF_A_RUN or name.startswith("test_"):
-                del sys.modules[name]
-        # The stack on request (SIGUSR1, sent before a stopped run is killed). Not
-        # dump_traceback_later: its watchdog thread is the parent's, and after a fork any
-        # call to it waits forever for a thread that does not exist in the child.
-        stack = open(run.files / "stack.txt", "w")  # noqa: SIM115 - read after a timeout
-        faulthandler.register(signal.SIGUSR1, file=stack, all_threads=True)
-        # CPU time: the stack at the soft limit (SIGXCPU), the end one second later.
-        faulthandler.register(signal.SIGXCPU, file=stack, all_threads=True)
-        cpu = math.ceil(run.cpu_limit)
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        _isolate(run.folder, run.files / "output.txt")
+        _limit(run)
         cov = None
         if run.coverage:
             import coverage
@@ -278,6 +300,42 @@ def _child(run: Run) -> None:
         os._exit(int(status))
 
 
+def _start_collector(folder: Path, package: str, args: list[str]) -> collected_suite.Client:
+    """The collector: pytest configured and the suite collected in `folder` (a correct copy of
+    the service), forking each bug run that asks (see flasklings.collected_suite)."""
+    files = folder.parent / "collector.files"
+    files.mkdir()
+
+    def start_run(request: dict, session) -> None:  # in a run's child, before the swap
+        run = Run(request["name"], Path(request["folder"]), [], cpu_limit=request["cpu_limit"])
+        _output_to(run.files / "output.txt")
+        _limit(run)
+        recorder = Recorder(folder, run.files, None, tuple(request["first"]))
+        recorder.pytest_collection_modifyitems(session.items)
+        recorder.pytest_collection_finish(session)
+        session.config.pluginmanager.register(recorder, "flasklings-recorder")
+
+    def body(requests: int, answers: int) -> None:
+        status = 99
+        try:
+            _isolate(folder, files / "output.txt")
+            # A loop in the suite's imports must end, whoever waits for it; no hard limit, so
+            # that each run can set its own.
+            hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+            resource.setrlimit(resource.RLIMIT_CPU, (int(REFERENCE_CPU), hard))
+            status = collected_suite.serve(folder, package, args, requests, answers, start_run)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                traceback.print_exc()
+        finally:
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+                sys.stderr.flush()
+            os._exit(int(status))
+
+    return collected_suite.start(body)
+
+
 def _write_coverage(cov, run: Run) -> None:
     """Lines run and missed per service file, relative to the run's folder, and which tests
     ran each line ("" for lines run outside any test, such as at import)."""
@@ -298,6 +356,15 @@ def _write_coverage(cov, run: Run) -> None:
 
 def _start(run: Run) -> None:
     run.files.mkdir()
+    if run.collector is not None:
+        request = {"name": run.name, "folder": str(run.folder), "files": str(run.files)}
+        request.update(basetemp=str(run.folder.parent / f"{run.name}-tmp"))
+        request.update(cpu_limit=run.cpu_limit, first=list(run.first))
+        try:
+            run.pid, run.started = run.collector.fork(request), time.monotonic()
+            return
+        except ChildProcessError:  # the collector has ended: a run of its own, then
+            run.collector = run.code = None
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -308,12 +375,21 @@ def _start(run: Run) -> None:
 
 def _reap(run: Run, block: bool) -> bool:
     """Collect the child's exit status; True once it has ended."""
-    pid, wait_status, usage = os.wait4(run.pid, 0 if block else os.WNOHANG)
-    if pid == 0:
-        return False
-    run.cpu, run.ended = usage.ru_utime + usage.ru_stime, time.monotonic()
-    run.status = os.waitstatus_to_exitcode(wait_status)
+    if run.collector is not None:  # the collector's child: the collector says how it ended
+        ended = run.collector.result(run.name, block)
+        if ended is None and not run.collector.gone:
+            return False
+        run.status, run.cpu = ended or (None, 0.0)
+        run.ended = time.monotonic()
+    else:
+        pid, wait_status, usage = os.wait4(run.pid, 0 if block else os.WNOHANG)
+        if pid == 0:
+            return False
+        run.cpu, run.ended = usage.ru_utime + usage.ru_stime, time.monotonic()
+        run.status = os.waitstatus_to_exitcode(wait_status)
     run.cpu_out = run.status == -signal.SIGKILL and run.cpu >= math.ceil(run.cpu_limit)
+    if run.collector is not None and (run.files / "stale").exists():
+        run.status = None  # it reached the collector's own service: not a verdict
     record = run.files / "record.json"
     if record.is_file():
         run.record = json.loads(record.read_text(encoding="utf-8"))
@@ -324,10 +400,14 @@ def _wait_any(running: list[Run]) -> None:
     """Wait until a run ends or the earliest time limit passes (bounded either way)."""
     deadline = min(run.started + run.limit for run in running)
     wait = min(max(0.0, deadline - time.monotonic()), 1.0)  # 1 s: a look at idle runs
+    collectors = {run.collector for run in running if run.collector is not None}
+    if any(c.ended.keys() & {run.name for run in running} for c in collectors):
+        return  # a run's end has been read already
     if hasattr(os, "pidfd_open"):
-        fds = [os.pidfd_open(run.pid) for run in running]
+        # A collector's child is not ours: the collector's answer says when it has ended.
+        fds = [os.pidfd_open(run.pid) for run in running if run.collector is None]
         try:
-            select.select(fds, [], [], wait)
+            select.select([*fds, *(c.answers for c in collectors)], [], [], wait)
         finally:
             for fd in fds:
                 os.close(fd)
@@ -383,7 +463,8 @@ def run_all(runs: list[Run], prepare=None) -> None:
                 run.idle_out = _idle(run)
                 if run.idle_out or time.monotonic() - run.started > run.limit:
                     _dump_stack(run)
-                    os.kill(run.pid, signal.SIGKILL)
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(run.pid, signal.SIGKILL)
                     _reap(run, block=True)
                     run.status, run.timed_out = None, True
                     running.remove(run)
@@ -391,7 +472,8 @@ def run_all(runs: list[Run], prepare=None) -> None:
         for run in running:  # the checks were interrupted: leave no child behind
             with contextlib.suppress(ProcessLookupError, ChildProcessError):
                 os.kill(run.pid, signal.SIGKILL)
-                os.waitpid(run.pid, 0)
+                if run.collector is None:
+                    os.waitpid(run.pid, 0)
 
 
 # --- the grading, once per module -----------------------------------------------------------
@@ -638,12 +720,16 @@ def grade_suite(
         coverage=True,
         package=package,
     )
+    # -x: the first failing test proves the bug is caught, and nobody reads its report
+    # (--tb=no, no assertion rewriting): the cheapest run that gives the verdict.
+    quick = [*common, "-x", "--tb=no", "--assert=plain"]
+    # Output captured in the process (sys): the collector's runs share no capture file.
+    collector_args = [*quick, "--capture=sys", f"--basetemp={base / 'collector-tmp'}"]
+    collector_folder = _prepare(pristine, base / "collector", None)
+    collector = _start_collector(collector_folder, package, collector_args)
     runs = {}
     for bug in start_order(load_bugs(root) if bugs is None else bugs, tests):
-        # -x: the first failing test proves the bug is caught, and nobody reads its report
-        # (--tb=no, no assertion rewriting): the cheapest run that gives the verdict.
-        quick = ["-x", "--tb=no", "--assert=plain"]
-        args = [*common, *quick, f"--basetemp={base / (bug.name + '-tmp')}"]
+        args = [*quick, f"--basetemp={base / (bug.name + '-tmp')}"]
         runs[bug.name] = (bug, Run(bug.name, base / bug.name, args, limit=end - started))
     by_run = {run.name: bug for bug, run in runs.values()}
     measured: list[dict] = []  # the correct service's coverage and test sizes, once there
@@ -667,9 +753,25 @@ def grade_suite(
             run.first = likely_catchers(by_run[run.name], service, *measured)
         # (else it starts beside the correct one, and keeps the suite's order)
         _prepare(pristine, run.folder, by_run[run.name])
+        if collector.wait_ready(READY_WAIT):  # (not once it is closed)
+            run.collector, run.code = collector, collector_folder
         return True
 
-    run_all([reference, *(run for _, run in runs.values())], prepare)
+    try:
+        run_all([reference, *(run for _, run in runs.values())], prepare)
+    finally:
+        collector.close()
+    # A run that reached the collector's own service decided nothing: that bug runs afresh.
+    again = {}
+    for bug, run in runs.values():
+        if run.collector is not None and (run.files / "stale").exists():
+            name = f"{bug.name}-afresh"
+            args = [*quick, f"--basetemp={base / (name + '-tmp')}"]
+            again[bug.name] = (bug, Run(name, base / name, args, limit=end - started))
+    if again:
+        by_run.update({run.name: bug for bug, run in again.values()})
+        run_all([run for _, run in again.values()], prepare)
+        runs.update(again)
     result = Grading(tests.parent, reference, runs, started)
     result.seconds = time.monotonic() - started
     return result
@@ -715,10 +817,11 @@ def timeout_message(run: Run, what: str) -> str:
     stack = run.files / "stack.txt"
     if stack.is_file():
         frames = re.findall(r'File "([^"]+)", line (\d+)', stack.read_text(errors="replace"))
-        mine = [(f, n) for f, n in frames if f.startswith(str(run.folder / "tests"))]
+        code = run.code or run.folder
+        mine = [(f, n) for f, n in frames if f.startswith(str(code / "tests"))]
         if mine:
             path, line = mine[0]
-            shown = Path(path).relative_to(run.folder).as_posix()
+            shown = Path(path).relative_to(code).as_posix()
             lines.append(f"It was at {shown}:{line}.")
     lines.append(
         "Look for a loop that never ends, a sleep, or a call that waits for a server or for "

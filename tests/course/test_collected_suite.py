@@ -1,0 +1,133 @@
+"""Lessons 9 and 10 fork each bug run from one collected suite (flasklings.collected_suite).
+
+A run forked that way must give the verdict a fresh pytest gives: the suite sees the bug's
+service, whatever way it imported the service; and a suite that kept a reference the swap
+cannot reach runs that bug afresh instead.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from flasklings import collected_suite, mutants
+
+ROOT = Path(__file__).resolve().parents[2]
+spec = importlib.util.spec_from_file_location(
+    "lesson_9_checker", ROOT / "tests/checkers/test_09_testing.py"
+)
+lesson_9 = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(lesson_9)
+
+SERVICE = """\
+GREETING = "hello"
+SETTINGS = {"shout": False}
+COUNT = 3
+
+
+def greet(name):
+    return "hi " + name
+"""
+
+
+def service(tmp_path: Path) -> Path:
+    folder = tmp_path / "service"
+    (folder / "invoicer").mkdir(parents=True)
+    (folder / "invoicer/__init__.py").write_text(SERVICE, encoding="utf-8")
+    (folder / "invoicer/words.py").write_text("LOUD = 'HELLO'\n", encoding="utf-8")
+    return folder
+
+
+def suite(tmp_path: Path, source: str) -> Path:
+    tests = tmp_path / "suite/tests"
+    tests.mkdir(parents=True)
+    (tests / "test_greet.py").write_text(source, encoding="utf-8")
+    (tests / "helpers.py").write_text("from invoicer import greet as welcome\n", encoding="utf-8")
+    return tests
+
+
+def bug(name: str, find: str, replace: str, file: str = "invoicer/__init__.py"):
+    made = mutants.Mutant(name, name, (mutants.Edit(file, find, replace),))
+    return lesson_9.Bug(name, 1, name, made)
+
+
+BUGS = [
+    bug("greeting", 'GREETING = "hello"', 'GREETING = "howdy"'),
+    bug("greet", '"hi " + name', '"hi" + name'),
+    bug("settings", '{"shout": False}', '{"shout": True}'),
+    bug("count", "COUNT = 3", "COUNT = 4"),
+    bug("loud", "'HELLO'", "'HULLO'", file="invoicer/words.py"),
+]
+
+
+def grade(tmp_path: Path, source: str):
+    tests, runs = suite(tmp_path, source), tmp_path / "runs"
+    return lesson_9.grade_suite(ROOT, tests, runs, service=service(tmp_path), bugs=BUGS)
+
+
+def test_each_way_of_importing_the_service_sees_the_bug(tmp_path):
+    # Each bug is caught by one test only, each test reaching the service in its own way: a
+    # string imported by name (not by identity: "hello" may be any module's), a function
+    # through the suite's own helper module, a dict, the package itself, and a module bound
+    # by `import ... as`.
+    grading = grade(
+        tmp_path,
+        "import invoicer\n"
+        "import invoicer.words as words\n"
+        "from helpers import welcome\n"
+        "from invoicer import GREETING, SETTINGS\n\n"
+        "MINE = 'hello'\n\n"
+        "def test_greeting():\n    assert GREETING == MINE\n\n"
+        "def test_greet():\n    assert welcome('Ada') == 'hi Ada'\n\n"
+        "def test_settings():\n    assert SETTINGS == {'shout': False}\n\n"
+        "def test_count():\n    assert invoicer.COUNT == 3\n\n"
+        "def test_loud():\n    assert words.LOUD == 'HELLO'\n",
+    )
+    outcomes = {test["outcome"] for test in grading.learner_tests().values()}
+    assert outcomes == {"passed"}, grading.reference.record  # (the grader's probe needs `app`)
+    for name, (_, run) in grading.bugs.items():
+        assert run.collector is not None, f"{name} did not run from the collector"
+        assert run.status == 1, (name, run.status, run.record)  # caught: a test failed
+        assert not (run.files / "stale").exists(), name
+
+
+def test_a_bug_the_suite_misses_passes_from_the_collector_too(tmp_path):
+    grading = grade(tmp_path, "from invoicer import greet\n\ndef test_it():\n    assert greet\n")
+    assert {name: run.status for name, (_, run) in grading.bugs.items()} == dict.fromkeys(
+        ["greeting", "greet", "settings", "count", "loud"], 0
+    )
+
+
+def test_a_reference_the_swap_cannot_reach_runs_that_bug_afresh(tmp_path):
+    # The list keeps the collector's own greet(): a run that calls it is marked stale, and
+    # the bug is decided by a fresh run, which catches it.
+    grading = grade(
+        tmp_path,
+        "from invoicer import greet\n\nKEPT = [greet]\n\n"
+        "def test_kept():\n    assert KEPT[0]('Ada') == 'hi Ada'\n",
+    )
+    _, run = grading.bugs["greet"]
+    assert run.name == "greet-afresh" and run.collector is None
+    assert run.status == 1, run.record
+
+
+def test_the_suites_own_import_statements_are_read(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text(
+        "import invoicer\nimport invoicer.models\nimport invoicer.api as api\n"
+        "from invoicer.models import User as Person, db\nfrom os import path\n"
+        "try:\n    from invoicer import create_app\nexcept ImportError:\n    pass\n"
+        "def later():\n    from invoicer import hidden\n",
+        encoding="utf-8",
+    )
+
+    class Module:
+        __file__ = str(module)
+
+    assert collected_suite.imported_names(Module, "invoicer") == {
+        "invoicer": ("invoicer", None),
+        "api": ("invoicer.api", None),
+        "Person": ("invoicer.models", "User"),
+        "db": ("invoicer.models", "db"),
+        "create_app": ("invoicer", "create_app"),
+    }

@@ -6,13 +6,24 @@ the suite, the same work every time. Here one process, the collector, configures
 collects the suite beside a correct copy of the service once, then forks a child per bug. The
 child swaps the service for the bug's copy and runs the tests already collected:
 
-- the service package is imported afresh from the bug's folder, and each name the suite's
-  modules took from the old one (`from invoicer import create_app`, `import invoicer`) is
-  bound to the new one: by identity for objects only the service makes (functions, classes,
-  modules, dicts), by the module's own import statements for strings and numbers;
-- every code object of the old service is watched (sys.monitoring, Python 3.12+): a test
-  that still reaches old code through a reference the swap missed (a default argument, an
-  app built at import) marks the run stale, and the caller runs that bug afresh instead.
+- the modules the bug changes are imported afresh from the bug's folder, with every module
+  that imports them at its top level, and the package (Flask finds templates from its file);
+  the others stay as the collector imported them, since they hold nothing of the changed ones.
+  A change they cannot take (SQLAlchemy refuses a second table of the same name in a kept
+  metadata) imports every module afresh instead, as does a change to a template;
+- each name the suite's modules took from an old module (`from invoicer import create_app`,
+  `import invoicer`) is bound to the new one: by identity for objects only the service makes
+  (functions, classes, modules, dicts), by the module's own import statements for strings and
+  numbers;
+- the code of every module imported afresh is watched in its old version (sys.monitoring,
+  Python 3.12+): a test that still reaches old code through a reference the swap missed (a
+  default argument, an app built at import) marks the run stale, and the caller runs that
+  bug afresh instead.
+
+What this does not see: a test that keeps old *data* of a changed module where the swap
+cannot reach it (a list of the service's constants built at import), and a test that writes
+files next to itself (the suite's files are the collector's, shared by the runs at a time).
+Both are unusual in a suite written with the lesson's fixtures.
 
 The collector answers requests on a pipe, one JSON object a line: `{"run": {...}}` forks a
 child for that run and answers `{"name": ..., "pid": ...}`, and each child's end is answered
@@ -65,7 +76,8 @@ class Collector:
         why = self._unusable(session)
         try:
             old = service_modules(self.module)
-            code = code_objects(old, self.folder / self.package)
+            code = {name: code_objects(module) for name, module in old.items()}
+            imports = {name: service_imports(module, old) for name, module in old.items()}
             suite = suite_modules(self.folder, self.folder / self.package)
         except Exception as error:  # whatever it is, the runs go afresh
             why = why or f"{type(error).__name__}: {error}"
@@ -80,8 +92,15 @@ class Collector:
         factory = session.config._tmp_path_factory
         factory._given_basetemp, factory._basetemp = Path(run["basetemp"]).absolute(), None
         self.start_run(run, session)  # its output, limits and records first: the swap may fail
-        watch_stale(code, Path(run["files"]) / "stale")
-        swap_service(self.module, old, folder / Path(self.package).parent, suite)
+        root = folder / Path(self.package).parent
+        again = to_import_again(old, imports, changed_modules(run["edited"], self.package))
+        marker = Path(run["files"]) / "stale"
+        try:
+            swap_service(self.module, old, again, root, suite)
+        except Exception:  # a change the kept modules cannot take (a model defined twice)
+            again = set(old)
+            swap_service(self.module, old, again, root, suite)
+        watch_stale([each for name in again for each in code[name]], marker)
         return None  # on to pytest's own test loop, in this child
 
     def _unusable(self, session) -> str | None:
@@ -162,14 +181,14 @@ def suite_modules(folder: Path, package: Path) -> list[types.ModuleType]:
     return found
 
 
-def code_objects(modules: dict[str, types.ModuleType], folder: Path) -> list[types.CodeType]:
-    """The code of the functions these modules define (their files are in `folder`), of their
-    classes' methods, and the code nested in them; not what they import from libraries."""
+def code_objects(module: types.ModuleType) -> list[types.CodeType]:
+    """The code of the functions `module` defines (in its own file), of its classes' methods,
+    and the code nested in them; not what it imports from elsewhere."""
     found: dict[int, types.CodeType] = {}
-    inside = str(folder) + os.sep
+    own = getattr(module, "__file__", None)
 
     def add(code: types.CodeType) -> None:
-        if id(code) not in found and code.co_filename.startswith(inside):
+        if id(code) not in found and code.co_filename == own:
             found[id(code)] = code
             for const in code.co_consts:
                 if isinstance(const, types.CodeType):
@@ -187,12 +206,11 @@ def code_objects(modules: dict[str, types.ModuleType], folder: Path) -> list[typ
         elif isinstance(value, types.FunctionType):
             add(value.__code__)
 
-    for name, module in modules.items():
-        for value in list(vars(module).values()):
-            add_value(value)
-            if isinstance(value, type) and value.__module__ == name:
-                for member in list(vars(value).values()):
-                    add_value(member)
+    for value in list(vars(module).values()):
+        add_value(value)
+        if isinstance(value, type) and value.__module__ == module.__name__:
+            for member in list(vars(value).values()):
+                add_value(member)
     return list(found.values())
 
 
@@ -210,21 +228,91 @@ def watch_stale(code: list[types.CodeType], marker: Path) -> None:
         monitoring.set_local_events(STALE_TOOL, each, monitoring.events.PY_START)
 
 
+def changed_modules(edited: list[str], package: str) -> set[str] | None:
+    """The service's modules these files (relative to the run's folder) are; None if one of
+    them is not a module of the package (a template: every module is imported again)."""
+    root = Path(package).parent
+    names = set()
+    for file in map(Path, edited):
+        if file.suffix != ".py" or not file.is_relative_to(package):
+            return None
+        parts = file.relative_to(root).with_suffix("").parts
+        names.add(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return names
+
+
+def service_imports(module: types.ModuleType, old: dict[str, types.ModuleType]) -> set[str]:
+    """The service's modules whose objects `module` binds at its top level: `import a.b`
+    binds the package a (and reaches a.b through it), `from a import b` binds a's attribute
+    b, or the module a.b if there is one."""
+    found: set[str] = set()
+    here = module.__name__ if hasattr(module, "__path__") else module.__name__.rpartition(".")[0]
+    for node in _top_level(module):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                bound = alias.name if alias.asname else alias.name.partition(".")[0]
+                found.update(name for name in (bound, alias.name) if name in old)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = here.split(".")
+                parent = parts[: len(parts) - (node.level - 1)]
+                base = ".".join([*parent, *([base] if base else [])])
+            for alias in node.names:
+                submodule = f"{base}.{alias.name}"
+                found.add(submodule if submodule in old else base)
+    return found & set(old)
+
+
+def to_import_again(
+    old: dict[str, types.ModuleType], imports: dict[str, set[str]], changed: set[str] | None
+) -> set[str]:
+    """The changed modules, every module that imports one of them at its top level (and so
+    on), and the package (its `__file__` says where Flask finds templates). The others are
+    kept as the collector imported them: they cannot hold anything of the changed ones."""
+    if changed is None or not changed <= set(old):
+        return set(old)
+    package = min(old, key=len)
+    again = changed | {package}
+    grown = True
+    while grown:
+        grown = False
+        for name, needs in imports.items():
+            if name not in again and needs & again:
+                again.add(name)
+                grown = True
+    return again
+
+
 def swap_service(
-    name: str, old: dict[str, types.ModuleType], root: Path, suite: list[types.ModuleType]
+    name: str,
+    old: dict[str, types.ModuleType],
+    again: set[str],
+    root: Path,
+    suite: list[types.ModuleType],
 ) -> None:
-    """Import the service afresh from `root` and rebind what the suite took from the old one."""
+    """Import the modules `again` afresh from `root` and rebind what the suite took from
+    their old versions."""
     where: dict[int, tuple[str, str | None]] = {}  # id of an old object -> (module, attribute)
-    for module_name, module in old.items():
+    for module_name in again:
+        module = old[module_name]
         where.setdefault(id(module), (module_name, None))
         for attribute, value in vars(module).items():
             if not isinstance(value, IMMUTABLE):
                 where.setdefault(id(value), (module_name, attribute))
-    for module_name in old:
-        del sys.modules[module_name]
-    sys.path.insert(0, str(root))
-    for module_name in sorted(old):  # a package before its modules
+    for module_name in list(sys.modules):
+        if module_name == name or module_name.startswith(name + "."):
+            if module_name in again or module_name not in old:  # (or a half-made one)
+                del sys.modules[module_name]
+            else:
+                sys.modules[module_name] = old[module_name]
+    if str(root) not in sys.path[:1]:
+        sys.path.insert(0, str(root))
+    for module_name in sorted(again):  # a package before its modules
         importlib.import_module(module_name)
+    for module_name in set(old) - again:  # a kept module is still its package's attribute
+        parent, _, attribute = module_name.rpartition(".")
+        setattr(sys.modules[parent], attribute, old[module_name])
 
     def new(module_name: str, attribute: str | None):
         module = sys.modules[module_name]
@@ -237,6 +325,8 @@ def swap_service(
                 with contextlib.suppress(KeyError, AttributeError):
                     space[local] = new(*where[id(value)])
         for local, (module_name, attribute) in imported_names(module, name).items():
+            if module_name not in again:
+                continue
             with contextlib.suppress(KeyError, AttributeError):
                 if attribute is None or space.get(local) is getattr(
                     old[module_name], attribute, object()
@@ -247,20 +337,9 @@ def swap_service(
 def imported_names(module: types.ModuleType, name: str) -> dict[str, tuple[str, str | None]]:
     """What `module`'s own top-level imports bound from package `name`: local name ->
     (module, attribute), attribute None for a module."""
-    try:
-        tree = ast.parse(Path(module.__file__).read_bytes())
-    except (OSError, SyntaxError, ValueError, TypeError):
-        return {}
     names: dict[str, tuple[str, str | None]] = {}
-    statements = list(tree.body)
-    while statements:
-        node = statements.pop(0)
-        if isinstance(node, ast.If | ast.Try | ast.With):  # imports under a guard still run
-            for block in ("body", "orelse", "finalbody", "handlers"):
-                statements.extend(getattr(node, block, []))
-        elif isinstance(node, ast.ExceptHandler):
-            statements.extend(node.body)
-        elif isinstance(node, ast.Import):
+    for node in _top_level(module):
+        if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name == name or alias.name.startswith(name + "."):
                     if alias.asname:
@@ -274,6 +353,26 @@ def imported_names(module: types.ModuleType, name: str) -> dict[str, tuple[str, 
                 if alias.name != "*":
                     names[alias.asname or alias.name] = (node.module, alias.name)
     return names
+
+
+def _top_level(module: types.ModuleType) -> list[ast.stmt]:
+    """The statements a module runs when imported: its body, and what is under an `if`,
+    `try` or `with` there; not the bodies of its functions and classes."""
+    try:
+        tree = ast.parse(Path(module.__file__).read_bytes())
+    except (OSError, SyntaxError, ValueError, TypeError):
+        return []
+    found, statements = [], list(tree.body)
+    while statements:
+        node = statements.pop(0)
+        if isinstance(node, ast.If | ast.Try | ast.With):  # imports under a guard still run
+            for block in ("body", "orelse", "finalbody", "handlers"):
+                statements.extend(getattr(node, block, []))
+        elif isinstance(node, ast.ExceptHandler):
+            statements.extend(node.body)
+        else:
+            found.append(node)
+    return found
 
 
 def serve(folder: Path, package: str, args: list[str], requests: int, answers: int, start_run):

@@ -144,6 +144,7 @@ class Run:
     first: tuple[str, ...] = ()  # tests to run before the others (they run the changed lines)
     collector: collected_suite.Client | None = None  # forks the run from the collected suite
     code: Path | None = None  # the folder whose tests/ ran, if not `folder` (the collector's)
+    edited: tuple[str, ...] = ()  # the files the bug changes, relative to `folder`
     pid: int = 0
     started: float = 0.0
     status: int | None = None  # pytest's exit status; None if it was stopped or never run
@@ -359,7 +360,7 @@ def _start(run: Run) -> None:
     if run.collector is not None:
         request = {"name": run.name, "folder": str(run.folder), "files": str(run.files)}
         request.update(basetemp=str(run.folder.parent / f"{run.name}-tmp"))
-        request.update(cpu_limit=run.cpu_limit, first=list(run.first))
+        request.update(cpu_limit=run.cpu_limit, first=list(run.first), edited=list(run.edited))
         try:
             run.pid, run.started = run.collector.fork(request), time.monotonic()
             return
@@ -755,6 +756,7 @@ def grade_suite(
         _prepare(pristine, run.folder, by_run[run.name])
         if collector.wait_ready(READY_WAIT):  # (not once it is closed)
             run.collector, run.code = collector, collector_folder
+            run.edited = tuple(edit.file for edit in by_run[run.name].mutant.edits)
         return True
 
     try:

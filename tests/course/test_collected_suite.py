@@ -34,7 +34,10 @@ def service(tmp_path: Path) -> Path:
     folder = tmp_path / "service"
     (folder / "invoicer").mkdir(parents=True)
     (folder / "invoicer/__init__.py").write_text(SERVICE, encoding="utf-8")
-    (folder / "invoicer/words.py").write_text("LOUD = 'HELLO'\n", encoding="utf-8")
+    (folder / "invoicer/words.py").write_text("LOUD = 'HELLO'\nQUIET = 'hello'\n", "utf-8")
+    (folder / "invoicer/speech.py").write_text(
+        "from .words import QUIET\n\ndef whisper():\n    return QUIET\n", encoding="utf-8"
+    )
     return folder
 
 
@@ -57,6 +60,8 @@ BUGS = [
     bug("settings", '{"shout": False}', '{"shout": True}'),
     bug("count", "COUNT = 3", "COUNT = 4"),
     bug("loud", "'HELLO'", "'HULLO'", file="invoicer/words.py"),
+    # speech.py imports words.py: a change to words.py imports speech.py again too.
+    bug("quiet", "'hello'", "'hullo'", file="invoicer/words.py"),
 ]
 
 
@@ -75,13 +80,15 @@ def test_each_way_of_importing_the_service_sees_the_bug(tmp_path):
         "import invoicer\n"
         "import invoicer.words as words\n"
         "from helpers import welcome\n"
+        "from invoicer.speech import whisper\n"
         "from invoicer import GREETING, SETTINGS\n\n"
         "MINE = 'hello'\n\n"
         "def test_greeting():\n    assert GREETING == MINE\n\n"
         "def test_greet():\n    assert welcome('Ada') == 'hi Ada'\n\n"
         "def test_settings():\n    assert SETTINGS == {'shout': False}\n\n"
         "def test_count():\n    assert invoicer.COUNT == 3\n\n"
-        "def test_loud():\n    assert words.LOUD == 'HELLO'\n",
+        "def test_loud():\n    assert words.LOUD == 'HELLO'\n\n"
+        "def test_whisper():\n    assert whisper() == 'hello'\n",
     )
     outcomes = {test["outcome"] for test in grading.learner_tests().values()}
     assert outcomes == {"passed"}, grading.reference.record  # (the grader's probe needs `app`)
@@ -92,9 +99,15 @@ def test_each_way_of_importing_the_service_sees_the_bug(tmp_path):
 
 
 def test_a_bug_the_suite_misses_passes_from_the_collector_too(tmp_path):
-    grading = grade(tmp_path, "from invoicer import greet\n\ndef test_it():\n    assert greet\n")
+    # The "greeting" bug imports the package again and keeps invoicer.words as it was: it
+    # is still reachable as the new package's attribute.
+    grading = grade(
+        tmp_path,
+        "import invoicer.words\nfrom invoicer import greet\n\n"
+        "def test_it():\n    assert greet and invoicer.words.LOUD\n",
+    )
     assert {name: run.status for name, (_, run) in grading.bugs.items()} == dict.fromkeys(
-        ["greeting", "greet", "settings", "count", "loud"], 0
+        ["greeting", "greet", "settings", "count", "loud", "quiet"], 0
     )
 
 
@@ -131,3 +144,44 @@ def test_the_suites_own_import_statements_are_read(tmp_path):
         "db": ("invoicer.models", "db"),
         "create_app": ("invoicer", "create_app"),
     }
+
+
+def test_a_change_the_kept_modules_refuse_imports_every_module_again(tmp_path):
+    # registry.py is kept when only things.py changes, and refuses a second "thing", as
+    # SQLAlchemy refuses a second table of the same name: every module is imported again.
+    folder = tmp_path / "service"
+    (folder / "invoicer").mkdir(parents=True)
+    (folder / "invoicer/__init__.py").write_text("", encoding="utf-8")
+    (folder / "invoicer/registry.py").write_text(
+        "NAMES = set()\n\ndef register(name):\n    assert name not in NAMES, name\n"
+        "    NAMES.add(name)\n",
+        encoding="utf-8",
+    )
+    (folder / "invoicer/things.py").write_text(
+        'from .registry import register\n\nSIZE = 1\nregister("thing")\n', encoding="utf-8"
+    )
+    tests = suite(
+        tmp_path,
+        "from invoicer.things import SIZE\n\ndef test_size():\n    assert SIZE == 1\n",
+    )
+    (tests / "helpers.py").unlink()
+    made = bug("size", "SIZE = 1", "SIZE = 2", file="invoicer/things.py")
+    grading = lesson_9.grade_suite(ROOT, tests, tmp_path / "runs", service=folder, bugs=[made])
+    _, run = grading.bugs["size"]
+    assert run.collector is not None and run.status == 1, run.record
+    assert not (run.files / "stale").exists()
+
+
+def test_only_the_changed_module_and_those_that_import_it_are_imported_again():
+    old = {name: None for name in ("app", "app.models", "app.api", "app.log")}
+    imports = {"app": {"app.api", "app.log"}, "app.api": {"app.models"}, "app.models": set()}
+    assert collected_suite.to_import_again(old, imports | {"app.log": set()}, {"app.models"}) == {
+        "app",
+        "app.models",
+        "app.api",
+    }
+    assert collected_suite.to_import_again(old, imports, {"app.log"}) == {"app", "app.log"}
+    assert collected_suite.to_import_again(old, imports, None) == set(old)  # a template
+    assert collected_suite.changed_modules(["src/app/api.py"], "src/app") == {"app.api"}
+    assert collected_suite.changed_modules(["src/app/__init__.py"], "src/app") == {"app"}
+    assert collected_suite.changed_modules(["src/app/templates/a.html"], "src/app") is None

@@ -269,28 +269,12 @@ def _limit(run: Run) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
 
 
-def _child(run: Run) -> None:
-    """In the forked child: run pytest on the run's folder and exit with its status."""
+def _exit_after(work) -> None:
+    """In a forked child: end it with the status `work()` returns, or 99 after printing why
+    it raised; never back into the parent's code."""
     status = 99
     try:
-        _isolate(run.folder, run.files / "output.txt")
-        _limit(run)
-        cov = None
-        if run.coverage:
-            import coverage
-
-            # sys.monitoring (Python 3.12+): about a third less CPU than the C tracer here.
-            # Alone it would record a line for the first test to run it only, and the bug
-            # runs need every test that ran it: the Recorder restarts its events per test.
-            os.environ["COVERAGE_CORE"] = "sysmon"
-            service = str(run.folder / run.package / "*")
-            cov = coverage.Coverage(data_file=None, config_file=False, include=[service])
-            cov.start()
-        recorder = Recorder(run.folder, run.files, cov, run.first)
-        status = pytest.main(run.args, plugins=[recorder])
-        if cov is not None:
-            cov.stop()
-            _write_coverage(cov, run)
+        status = work()
     except BaseException:
         with contextlib.suppress(Exception):
             traceback.print_exc()
@@ -299,6 +283,34 @@ def _child(run: Run) -> None:
             sys.stdout.flush()
             sys.stderr.flush()
         os._exit(int(status))
+
+
+def _child(run: Run) -> None:
+    """In the forked child: run pytest on the run's folder and exit with its status."""
+    _exit_after(lambda: _run_pytest(run))
+
+
+def _run_pytest(run: Run) -> int:
+    """Run pytest on the run's folder (coverage too, for the correct service); its status."""
+    _isolate(run.folder, run.files / "output.txt")
+    _limit(run)
+    cov = None
+    if run.coverage:
+        import coverage
+
+        # sys.monitoring (Python 3.12+): about a third less CPU than the C tracer here.
+        # Alone it would record a line for the first test to run it only, and the bug
+        # runs need every test that ran it: the Recorder restarts its events per test.
+        os.environ["COVERAGE_CORE"] = "sysmon"
+        service = str(run.folder / run.package / "*")
+        cov = coverage.Coverage(data_file=None, config_file=False, include=[service])
+        cov.start()
+    recorder = Recorder(run.folder, run.files, cov, run.first)
+    status = pytest.main(run.args, plugins=[recorder])
+    if cov is not None:
+        cov.stop()
+        _write_coverage(cov, run)
+    return status
 
 
 def _start_collector(folder: Path, package: str, args: list[str]) -> collected_suite.Client:
@@ -316,25 +328,17 @@ def _start_collector(folder: Path, package: str, args: list[str]) -> collected_s
         recorder.pytest_collection_finish(session)
         session.config.pluginmanager.register(recorder, "flasklings-recorder")
 
-    def body(requests: int, answers: int) -> None:
-        status = 99
-        try:
-            _isolate(folder, files / "output.txt")
-            # A loop in the suite's imports must end, whoever waits for it; no hard limit, so
-            # that each run can set its own.
-            hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
-            resource.setrlimit(resource.RLIMIT_CPU, (int(REFERENCE_CPU), hard))
-            status = collected_suite.serve(folder, package, args, requests, answers, start_run)
-        except BaseException:
-            with contextlib.suppress(Exception):
-                traceback.print_exc()
-        finally:
-            with contextlib.suppress(Exception):
-                sys.stdout.flush()
-                sys.stderr.flush()
-            os._exit(int(status))
+    def serve(requests: int, answers: int) -> int:
+        _isolate(folder, files / "output.txt")
+        # A loop in the suite's imports must end, whoever waits for it; no hard limit, so
+        # that each run can set its own.
+        hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+        resource.setrlimit(resource.RLIMIT_CPU, (int(REFERENCE_CPU), hard))
+        return collected_suite.serve(folder, package, args, requests, answers, start_run)
 
-    return collected_suite.start(body)
+    return collected_suite.start(
+        lambda requests, answers: _exit_after(lambda: serve(requests, answers))
+    )
 
 
 def _write_coverage(cov, run: Run) -> None:

@@ -7,17 +7,11 @@ cannot reach runs that bug afresh instead.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
-from flasklings import collected_suite, mutants
+from test_suite_order import ROOT, lesson_9  # the checker, loaded once
 
-ROOT = Path(__file__).resolve().parents[2]
-spec = importlib.util.spec_from_file_location(
-    "lesson_9_checker", ROOT / "tests/checkers/test_09_testing.py"
-)
-lesson_9 = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(lesson_9)
+from flasklings import collected_suite, mutants
 
 SERVICE = """\
 GREETING = "hello"

@@ -220,6 +220,9 @@ class Reader:
             is_mobile=phone,
             has_touch=phone,
             device_scale_factor=1,
+            # Every request must reach the router below, which a service worker's answers
+            # (docs/sw.js) would not; the offline copy has a test of its own.
+            service_workers="block",
         )
         self.requests: list[str] = []
         self.left_host: list[str] = []

@@ -9,17 +9,21 @@ Then in Debian's Chromium, on the built site served locally, with every request 
 the site blocked: Run on a lesson 1 cell shows its output, a later cell sees what an earlier
 one defined, and in the "Try the tasks here" panel Check fails on the starter, passes once the
 file is fixed in the editor, and the edit survives a reload. The times (cold first output, warm
-Run, warm Check) are printed, never asserted: the machine's load decides them.
+Run, warm Check) are printed, never asserted: the machine's load decides them. And once a page
+has run a cell, it reloads and runs again with the site's server gone (docs/sw.js).
 """
 
 from __future__ import annotations
 
+import functools
+import http.server
 import io
 import json
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -27,6 +31,7 @@ from pathlib import Path
 import pytest
 from test_browser import (  # noqa: F401 - fixtures
     Reader,
+    _QuietHandler,
     axe_problems,
     browser,
     chromium_path,
@@ -405,3 +410,39 @@ def test_a_lessons_tasks_check_in_the_browser(browser, site_url, lesson):  # noq
         reader.assert_clean()
     finally:
         reader.close()
+
+
+@pytest.mark.browser
+def test_a_page_that_ran_python_runs_again_offline(browser, built_site):  # noqa: F811
+    """The service worker keeps what a visit loaded: with the server stopped, the page
+    reloads from that copy, and Run loads Python from it and gives the same output."""
+    handler = functools.partial(_QuietHandler, directory=str(built_site.site_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_address[1]}"
+    context = browser.new_context()  # service workers allowed, no request router
+    try:
+        page = context.new_page()
+        page.goto(f"{origin}/lessons/01_hello/")
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+        run = page.get_by_role("button", name="Run code cell 1", exact=True)
+        run.click()
+        _output_of(page, 0).wait_for(timeout=LOAD_WAIT)
+        online = _output_of(page, 0).inner_text()
+        assert online.strip(), "the cell printed nothing"
+        # The page itself came before the worker: it is kept once the page has told it.
+        kept = "async () => !!(await caches.match(location.href.split('#')[0]))"
+        page.wait_for_function(kept, timeout=30_000)
+
+        server.shutdown()
+        server.server_close()  # from here on, nothing answers at that address
+        with pytest.raises(Exception, match="ECONNREFUSED"):
+            context.request.get(f"{origin}/lessons/01_hello/")
+        page.reload()
+        page.wait_for_load_state("load")
+        page.get_by_role("button", name="Run code cell 1", exact=True).click()
+        _output_of(page, 0).wait_for(timeout=LOAD_WAIT)
+        assert _output_of(page, 0).inner_text() == online
+    finally:
+        context.close()
+        server.server_close()

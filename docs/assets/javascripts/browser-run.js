@@ -7,8 +7,11 @@
  * one namespace per lesson, so cells share state like a notebook's. Every status goes into
  * a live region next to the button that asked. Edits in the panel are kept in localStorage.
  * The panel's textareas become code editors when the panel comes into view (editorWhenSeen).
+ * Every page also registers the service worker (sw.js) that keeps the site for offline use.
  */
 (function () {
+  // The site's root, from where this file is (assets/javascripts/): for the service worker.
+  var siteRoot = new URL("../../", document.currentScript.src);
   var worker = null;
   var waiting = {};
   var nextId = 1;
@@ -253,4 +256,21 @@
   }
   if (window.document$ && window.document$.subscribe) window.document$.subscribe(onPage);
   else document.addEventListener("DOMContentLoaded", onPage);
+
+  // Offline after a first visit (sw.js): registered once the page has loaded, so that it
+  // never competes with the page itself. Where it cannot be (a private window, http:// on
+  // another host), the site works as before.
+  if ("serviceWorker" in navigator) {
+    window.addEventListener("load", function () {
+      var scope = { scope: siteRoot.pathname };
+      navigator.serviceWorker.register(new URL("sw.js", siteRoot), scope)
+        .then(function () { return navigator.serviceWorker.ready; })
+        .then(function (registration) {
+          // This page came before the worker: it says what to keep of it.
+          var loaded = performance.getEntriesByType("resource").map(function (e) { return e.name; });
+          registration.active.postMessage({ keep: [location.href.split("#")[0]].concat(loaded) });
+        })
+        .catch(function () { /* no offline copy: nothing else changes */ });
+    });
+  }
 })();

@@ -57,24 +57,25 @@ def _code_cells(page) -> list[dict]:
 
 
 def _panel(lesson, course, python_url: str) -> str:
-    folder = course.lesson_dir(lesson)
+    from flasklings import browser_build
+
     editors = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        name = path.relative_to(folder).as_posix()
-        if "__pycache__" in name or not lesson.writes(name):
-            continue
+    # The files' text is fetched when the panel comes into view (assets/python/starters/):
+    # a page that nobody works on weighs what it did without the panel.
+    for name in browser_build.panel_files(course, lesson):
         field = f"fl-try-{lesson.slug}-{re.sub(r'[^A-Za-z0-9]', '-', name)}"
         editors.append(
             f'<label class="fl-try__label" id="{field}-label" for="{field}">'
             f"lessons/{lesson.slug}/{name}</label>"
             f'<textarea class="fl-try__editor" id="{field}" data-fl-file="{html.escape(name)}" '
-            'spellcheck="false" autocapitalize="off" autocomplete="off" rows="18">'
-            f"{html.escape(path.read_text(encoding='utf-8'))}</textarea>"
+            'spellcheck="false" autocapitalize="off" autocomplete="off" rows="18" readonly '
+            'placeholder="The starter file loads when this panel comes into view…"></textarea>'
         )
     command = f"flasklings check {lesson.number}"
     return (
         f'<section class="fl-try" data-fl-try="{lesson.slug}" data-fl-python="{python_url}" '
         f'data-fl-timeout="{lesson.timeout:g}" '
+        f'data-fl-starters="{python_url}starters/{lesson.slug}.json" '
         'aria-labelledby="try-the-tasks-here">'
         '<h2 id="try-the-tasks-here">Try the tasks here</h2>'
         "<p>Work on the tasks in your browser: edit the starter below and press Check. Check "
@@ -82,6 +83,8 @@ def _panel(lesson, course, python_url: str) -> str:
         "inside this page, which loads the first time you press Run or Check. Your edits "
         "stay in this browser; to continue on your computer, download them into "
         f"<code>lessons/{lesson.slug}/</code> and run <code>{command}</code> there.</p>"
+        + _left_out(lesson, course, command)
+        + (f"<p>{_inline_code(lesson.browser_note)}</p>" if lesson.browser_note else "")
         + "".join(editors)
         + '<div class="fl-try__actions">'
         '<button type="button" class="md-button md-button--primary" data-fl-check>Check</button>'
@@ -91,6 +94,35 @@ def _panel(lesson, course, python_url: str) -> str:
         '<p class="fl-try__status" role="status" aria-live="polite"></p>'
         '<pre class="fl-try__report" hidden></pre>'
         "</section>"
+    )
+
+
+def _inline_code(text: str) -> str:
+    """course.toml's `code` spans as <code>, the rest escaped."""
+    parts = html.escape(text).split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: no code spans at all
+        return html.escape(text)
+    return "".join(f"<code>{p}</code>" if n % 2 else p for n, p in enumerate(parts))
+
+
+def _left_out(lesson, course, command: str) -> str:
+    """What Check here does not run (the checker's local_only checks), said before it is
+    pressed; the page's own Python lacks what they need."""
+    from flasklings import runner
+
+    found = runner.local_only_checks(course.checker(lesson)).values()
+    if not found:
+        return ""
+    tasks = sorted({task for task, _ in found})
+    needs = " and ".join(sorted({need for _, need in found}))
+    which = f"Task {tasks[0]}" if len(tasks) == 1 else f"Tasks {', '.join(map(str, tasks))}"
+    count = "One check" if len(found) == 1 else f"{len(found)} checks"
+    return (
+        f"<p>{count} of {which} {'needs' if len(found) == 1 else 'need'} {needs}, which the "
+        "Python in this page lacks: Check lists "
+        f"{'it' if len(found) == 1 else 'them'} without running "
+        f"{'it' if len(found) == 1 else 'them'}. <code>{command}</code> on your computer "
+        "runs every check.</p>"
     )
 
 

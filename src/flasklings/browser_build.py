@@ -10,6 +10,8 @@ presses Run or Check on a lesson page:
   outside the repository and checked against those hashes on every build.
 - `course.zip`: the flasklings package, course.toml, and for each lesson that runs in the
   browser its checker and starter.
+- `starters/NN_slug.json`: the files a lesson's "Try the tasks here" panel shows, fetched when
+  the panel comes into view (so that they add nothing to the page itself).
 - `editor.js`: the panel's code editor, CodeMirror 6 from npm, bundled by esbuild from
   docs/hooks/editor.mjs; the page imports it when the panel comes into view.
 - `manifest.json`: the list the worker loads (docs/assets/javascripts/python-worker.js).
@@ -57,6 +59,8 @@ WHEELS = (
     "pygments",
     "flask-sqlalchemy",  # lesson 3 on: the models (sqlite3 is in Pyodide's standard library)
     "typing-extensions",
+    "flask-wtf",  # lesson 7: forms with CSRF tokens
+    "wtforms",
 )
 # No pure-Python wheel on the index; their source distributions have a pure-Python fallback
 # for the compiled speed-ups (MarkupSafe's C, SQLAlchemy's Cython), which is what runs here.
@@ -175,6 +179,17 @@ def course_archive(course: Course) -> bytes:
     return buffer.getvalue()
 
 
+def panel_files(course: Course, lesson) -> dict[str, str]:
+    """{path inside the lesson folder: starter text} of the files the learner writes, which
+    the lesson page's panel shows in its editors."""
+    folder = course.lesson_dir(lesson)
+    return {
+        path.relative_to(folder).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted(p for p in folder.rglob("*") if p.is_file())
+        if "__pycache__" not in path.parts and lesson.writes(path.relative_to(folder).as_posix())
+    }
+
+
 def bundle_editor(root: Path, target: Path) -> None:
     """CodeMirror and its Python mode in one minified ES module (esbuild, from node_modules)."""
     esbuild = root / "node_modules" / ".bin" / "esbuild"
@@ -210,6 +225,11 @@ def build(course: Course, site_dir: Path, cache: Path | None = None) -> Path:
             (out / "wheels" / name).write_bytes(data)
             archives.append(f"wheels/{name}")
     (out / "course.zip").write_bytes(course_archive(course))
+    (out / "starters").mkdir()
+    for lesson in course.lessons:
+        if lesson.browser:
+            text = json.dumps(panel_files(course, lesson), ensure_ascii=False)
+            (out / "starters" / f"{lesson.slug}.json").write_text(text, encoding="utf-8")
     bundle_editor(course.root, out / "editor.js")
     manifest = {
         "pyodide": "pyodide/pyodide.mjs",

@@ -18,6 +18,10 @@ import sys
 import traceback
 import types
 
+from flasklings import browser_hashlib
+
+browser_hashlib.install()  # Pyodide's hashlib has no pbkdf2_hmac or scrypt (lesson 7)
+
 _modules: dict[str, types.ModuleType] = {}
 FILENAME = "<cell>"
 # Errors a browser gives where a computer would start a thread, a process or a server.
@@ -44,8 +48,6 @@ def limit(exc: BaseException) -> str | None:
         return "the browser's Python cannot open sockets or start processes"
     if isinstance(exc, RuntimeError) and "thread" in str(exc):
         return "the browser's Python cannot start threads"
-    if isinstance(exc, AttributeError) and exc.name in {"pbkdf2_hmac", "scrypt"}:
-        return f"hashlib.{exc.name} is missing from the browser's Python"
     return None
 
 

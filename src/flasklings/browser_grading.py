@@ -6,7 +6,9 @@ syntax errors, pytest's arguments, the verdict judged from the results channel),
 part swapped: `launch_in_process` runs pytest here instead of in a child process, and the
 plugin's signed messages go straight into the grader's receiver instead of through a pipe.
 What needs processes or threads is left out: the resource limits, the stack dump before a
-timeout and the wall-clock limit itself (the page ends a worker that takes too long).
+timeout and the wall-clock limit itself (the page ends a worker that takes too long). So are
+the checks a checker marks `local_only` (they start threads, say): they are reported with the
+status "local", and the report sends the learner to `flasklings check` for them.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from typing import IO
 import click
 import pytest
 
-from flasklings import channel, course, learner, plugin, report, runner
+from flasklings import browser_hashlib, channel, course, learner, plugin, report, runner
+
+browser_hashlib.install()  # Pyodide's hashlib has no pbkdf2_hmac or scrypt (lesson 7)
 
 # Arguments of the command-line path that only a child process can honour.
 _CHILD_ONLY = ("--flasklings-limits=", "--flasklings-stack=", "--flasklings-deadline=")
@@ -81,6 +85,7 @@ def launch_in_process(
 ) -> int:
     """runner.Launcher: pytest.main in this process; its exit status."""
     args = [a for a in args if a != channel.OPTION and not a.startswith(_CHILD_ONLY)]
+    args.append(plugin.BROWSER_OPTION)  # the local_only checks are reported, not run
     with (
         _environment(env, cwd),
         contextlib.redirect_stdout(out),

@@ -36,7 +36,7 @@ def group(tests: list[dict]) -> list[Cause]:
     the learner's line) the same way in every check. A message that merely adds context
     around another one ("with the app from create_app(): <message>") joins that group.
     """
-    failed = [t for t in tests if t["status"] != "pass" and t["message"]]
+    failed = [t for t in tests if t["status"] in ("fail", "error") and t["message"]]
     counts: dict[str, int] = {}
     first: dict[str, str] = {}  # key -> the first message with it, the one shown
     for test in failed:

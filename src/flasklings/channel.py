@@ -22,6 +22,9 @@ import os
 import secrets
 
 OPTION = "--flasklings-channel"  # a flag: "read the channel from standard input"
+# A check's status when it was graded in the browser but runs only on the learner's computer
+# (a `local_only` check); the others are "pass", "fail" or "error".
+LOCAL = "local"
 
 
 class Forged(ValueError):

@@ -35,6 +35,9 @@ class Lesson:
     learner_files: tuple[str, ...] = ()
     # Whether the lesson page runs its cells and its checks in the reader's browser (Pyodide).
     browser: bool = False
+    # What the lesson page's panel says about how the browser's Python differs for this
+    # lesson's checks (beyond the checks it leaves out, which the checker marks local_only).
+    browser_note: str = ""
     # The task whose checks run the learner's own tests/ (lesson 10: Task 4); the mutation
     # score grades a mutant of tests/ with those checks first.
     suite_task: int | None = None
@@ -140,6 +143,7 @@ def load(root: Path) -> Course:
                 timeout=_timeout(entry),
                 learner_files=tuple(entry.get("learner_files", ())),
                 browser=bool(entry.get("browser", False)),
+                browser_note=entry.get("browser_note", ""),
                 suite_task=entry.get("suite_task"),
             )
         )

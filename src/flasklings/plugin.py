@@ -20,6 +20,7 @@ import pytest
 from flasklings import channel, diagnose, learner, limits, processes, speedups
 
 MAX_OUTPUT = 500
+BROWSER_OPTION = "--flasklings-browser"  # grading in the browser (flasklings.browser_grading)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -47,6 +48,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run this task's checks first (mutation scoring: those a mutant can fail)",
     )
     group.addoption(
+        BROWSER_OPTION,
+        action="store_true",
+        help="grade as the browser does: report the local_only checks instead of running them",
+    )
+    group.addoption(
         "--flasklings-deadline",
         type=float,
         default=None,
@@ -70,6 +76,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]):
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "task(n): ties a check to Task n of its lesson")
     config.addinivalue_line("markers", LATE)
+    config.addinivalue_line("markers", LOCAL_ONLY)
     speedups.lazy_url_builders()
     speedups.remembered_compiles()
     stack = config.getoption("flasklings_stack")
@@ -112,6 +119,18 @@ def lesson_slug(path: Path) -> str:
 
 
 LATE = "late: runs after its file's other checks (the servers it needs boot meanwhile)"
+LOCAL_ONLY = (
+    "local_only(needs): the check needs what the browser's Python lacks (threads, say): "
+    "graded in the browser, it is reported as run only on the learner's computer"
+)
+
+
+def local_only(item: pytest.Item) -> str | None:
+    """What the check needs that the browser lacks, when this run grades as the browser."""
+    marker = item.get_closest_marker("local_only")
+    if marker and item.config.getoption("flasklings_browser", False):
+        return marker.args[0]
+    return None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -123,6 +142,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return not in_first, item.get_closest_marker("late") is not None
 
     items.sort(key=later)  # stable
+    for item in items:
+        if needs := local_only(item):
+            item.add_marker(pytest.mark.skip(reason=f"needs {needs}"))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -219,6 +241,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         entry["status"] = "fail" if status == "pass" else status  # a failed phase never passes
         if entry["learner_error"]:
             report.longrepr = entry["message"]
+    elif report.skipped and entry["status"] == "pass" and (needs := local_only(item)):
+        entry["status"] = channel.LOCAL
+        entry["message"] = f"needs {needs}, which the browser's Python lacks"
     elif report.skipped and entry["status"] == "pass":
         entry["status"], entry["message"] = "fail", f"skipped: {report.longrepr[-1]}"
     return report

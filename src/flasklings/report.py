@@ -15,12 +15,12 @@ from pathlib import Path
 
 import click
 
-from flasklings import causes
+from flasklings import causes, channel
 from flasklings.checks import CARRIED
 from flasklings.course import CourseError
 from flasklings.runner import CheckResult
 
-PASS, FAIL = "✓", "✗"
+PASS, FAIL, LOCAL = "✓", "✗", "·"
 COMMAND_VARIABLE = "FLASKLINGS_COMMAND"
 
 
@@ -95,6 +95,11 @@ def human(result: CheckResult) -> str:
             if test["status"] == "pass":
                 lines.append(click.style(f"  {PASS} ", fg="green") + test["doc"])
                 continue
+            if test["status"] == channel.LOCAL:
+                lines.append(click.style(f"  {LOCAL} ", fg="yellow") + test["doc"])
+                if test is next(t for t in tests if t["message"] == test["message"]):
+                    lines.append(f"      Runs only on your computer: it {test['message']}.")
+                continue
             if id(test) in stopped:
                 n = stopped[id(test)]
                 which = f"problem {n}" if len(found) > 1 else "the problem"
@@ -119,7 +124,7 @@ def _place(findings: list[dict], found: list, tests: list[dict]) -> dict:
     """Where each finding is shown: under the cause or the check whose message its anchor
     matches (keyed by id), or at the top (key None) when it matches none."""
     placed: dict = {}
-    failed = [t for t in tests if t["status"] != "pass" and t["message"]]
+    failed = [t for t in tests if t["status"] in ("fail", "error") and t["message"]]
     for finding in findings:
         anchor = finding.get("anchor")
         key = None
@@ -164,14 +169,24 @@ def summary(result: CheckResult, task: int | None = None) -> str:
     """The closing line; `task` is the one to ask a hint for (default: the first failing)."""
     lesson = result.lesson
     passed = sum(t["status"] == "pass" for t in result.tests)
-    total = len(result.tests)
+    total = len(result.ran())
+    if local := result.local():
+        tasks = sorted({t["task"] for t in local})
+        rest = (
+            f"{len(local)} more (Task{'s' * (len(tasks) > 1)} {', '.join(map(str, tasks))}) "
+            f"{'runs' if len(local) == 1 else 'run'} only on your computer: "
+            f"`{command('check', f'{lesson.number:02d}')}` there "
+            "runs them all."
+        )
+        if result.status == "pass":
+            return click.style(f"All {total} checks that run here pass. ", fg="green") + rest
     if result.status == "pass":
         done = f"All {total} checks pass: lesson {lesson.number:02d} is done."
         return click.style(done, fg="green")
     failing = [n for n, ok in result.task_status().items() if not ok]
     task = task if task in {t.number for t in lesson.tasks} else failing[0]
     return (
-        f"{passed} of {total} checks pass. "
+        f"{passed} of {total} checks{' that run here' * bool(local)} pass. "
         f"Stuck? `{command('hint', f'{lesson.number:02d}', task)}` shows a hint for Task "
         f"{task}."
     )

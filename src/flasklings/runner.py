@@ -47,9 +47,17 @@ class CheckResult:
     def task_status(self) -> dict[int, bool]:
         """Task number -> whether every check of that task passed."""
         tasks: dict[int, bool] = {}
-        for test in self.tests:
+        for test in self.ran():
             tasks[test["task"]] = tasks.get(test["task"], True) and test["status"] == "pass"
         return tasks
+
+    def ran(self) -> list[dict]:
+        """The checks that ran: all but those the browser leaves to the learner's computer."""
+        return [t for t in self.tests if t["status"] != channel.LOCAL]
+
+    def local(self) -> list[dict]:
+        """The checks graded in the browser that only run on the learner's computer."""
+        return [t for t in self.tests if t["status"] == channel.LOCAL]
 
     def failures(self) -> str:
         """Why it did not pass, one failed check a line (for maintainers' test messages)."""
@@ -263,6 +271,30 @@ def checker_functions(path: Path) -> set[str]:
     }
 
 
+def local_only_checks(path: Path) -> dict[str, tuple[int | None, str]]:
+    """{check: (its task, what it needs)} for the checks a checker file marks local_only
+    (they run only on the learner's computer, never in the browser), read without running it."""
+
+    def marker(function, name: str):
+        for decorator in function.decorator_list:
+            if (
+                isinstance(decorator, ast.Call)
+                and isinstance(decorator.func, ast.Attribute)
+                and decorator.func.attr == name
+                and decorator.args
+                and isinstance(decorator.args[0], ast.Constant)
+            ):
+                return decorator.args[0].value
+        return None
+
+    tree = ast.parse(path.read_bytes())
+    return {
+        node.name: (marker(node, "task"), needs)
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef) and (needs := marker(node, "local_only"))
+    }
+
+
 _PARAMS = re.compile(r"\[.*\]$")
 
 
@@ -345,7 +377,7 @@ class Run:
         for test in tests:
             if test["learner_error"]:
                 return CheckResult(self.lesson, "error", test["message"], tests, notes)
-        status = "pass" if all(t["status"] == "pass" for t in tests) else "fail"
+        status = "pass" if all(t["status"] in ("pass", channel.LOCAL) for t in tests) else "fail"
         # pytest's exit status is an independent witness: a pass needs 0. (0 with a check
         # not passed is possible: the plugin counts a skipped check as failed.)
         if status == "pass" and self.returncode != 0:

@@ -696,6 +696,7 @@ def thread_error(result: Sending) -> str:
 
 
 @pytest.mark.task(4)
+@pytest.mark.local_only("threads")
 def test_send_answers_202(make_app, send):
     """POST /api/invoices/<id>/send answers 202 Accepted, and 404 for an unknown invoice."""
     app = make_app(threads=True)
@@ -714,6 +715,7 @@ def test_send_answers_202(make_app, send):
 
 
 @pytest.mark.task(4)
+@pytest.mark.local_only("threads")
 def test_send_answers_before_the_job_ends(make_app, send):
     """POST /api/invoices/<id>/send answers while its job is still running."""
     app = make_app(threads=True)
@@ -730,6 +732,7 @@ def test_send_answers_before_the_job_ends(make_app, send):
 
 
 @pytest.mark.task(4)
+@pytest.mark.local_only("threads")
 def test_send_finishes_in_the_background(make_app, send, connections):
     """The job marks the invoice sent and records "sent" with INVOICER_MAIL_FROM, from another thread."""  # noqa: E501
     app = make_app(threads=True, INVOICER_MAIL_FROM=SENDER)
@@ -760,6 +763,7 @@ def test_send_finishes_in_the_background(make_app, send, connections):
 
 
 @pytest.mark.task(4)
+@pytest.mark.local_only("threads")
 def test_background_job_closes_its_connection(make_app, send, connections):
     """The background job's audit connection is closed when its app context ends."""
     app = make_app(threads=True)
@@ -776,6 +780,7 @@ def test_background_job_closes_its_connection(make_app, send, connections):
 
 
 @pytest.mark.task(4)
+@pytest.mark.local_only("threads")
 def test_background_job_uses_its_own_app(make_app, send):
     """Two apps with different senders and databases: each job works with its own app."""
     apps = {

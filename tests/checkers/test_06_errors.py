@@ -1015,6 +1015,7 @@ def saved_invoice(app, **fields):
 
 
 @pytest.mark.task(1)
+@pytest.mark.local_only("threads")
 def test_audit_and_sending_still_work(build, monkeypatch, tmp_path):
     """The audit log, flask audit-report and the background sending of lesson 5 still work."""
     # A file, not sqlite://: threads share the one in-memory connection, so the request's

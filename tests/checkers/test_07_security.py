@@ -124,24 +124,28 @@ def build(invoicer, monkeypatch):
                     engine.dispose()
 
 
-_TEMPLATES = {}  # lesson folder -> (database with alice and bob, or None; why not)
+@pytest.fixture(scope="session")
+def templates() -> dict:
+    """lesson folder -> (database with alice and bob, or None; why not), for this run only (a
+    grading in the browser runs again in the same process, on other files)."""
+    return {}
 
 
 @pytest.fixture
-def users_database(build, lesson_dir, tmp_path_factory):
+def users_database(build, lesson_dir, tmp_path_factory, templates):
     """A database made by the learner's `flask init-db` and `flask create-user` for alice and
     bob (same password), made once per run: hashing a password takes a tenth of a second."""
-    if lesson_dir not in _TEMPLATES:
+    if lesson_dir not in templates:
         path = tmp_path_factory.mktemp("users") / "invoicer.sqlite"
         app = build({**CSRF_OFF, "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(path)})
         try:
             init_db(app)
             create_user(app, "alice")
             create_user(app, "bob")
-            _TEMPLATES[lesson_dir] = (path, None)
+            templates[lesson_dir] = (path, None)
         except AssertionError as exc:
-            _TEMPLATES[lesson_dir] = (None, str(exc))
-    path, error = _TEMPLATES[lesson_dir]
+            templates[lesson_dir] = (None, str(exc))
+    path, error = templates[lesson_dir]
     if error:
         raise AssertionError(error)
     return path
@@ -1966,6 +1970,7 @@ def test_invoice_model_still_as_in_lesson_3(fresh_logging):
 
 
 @pytest.mark.task(1)
+@pytest.mark.local_only("threads")
 def test_audit_and_sending_still_work(build, monkeypatch, tmp_path):
     """The audit log, flask audit-report and the background sending of lesson 5 still work."""
     # A file, not sqlite://: threads share the one in-memory connection, so the request's

@@ -15,6 +15,7 @@ has run a cell, it reloads and runs again with the site's server gone (docs/sw.j
 
 from __future__ import annotations
 
+import ast
 import functools
 import http.server
 import io
@@ -39,7 +40,7 @@ from test_browser import (  # noqa: F401 - fixtures
     site_url,
 )
 
-from flasklings import browser_build, course, diagnose, mutants, report, runner
+from flasklings import browser_build, course, diagnose, mutants, plugin, report, runner
 
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = course.load(ROOT)
@@ -59,6 +60,8 @@ def main():
     return json.dumps({name: check(Path(args["root"]), args["slug"], files)["results"]
                        for name, files in args["cases"].items()})
 """
+# The report a Check shows, for each case.
+REPORT = GRADE.replace('files)["results"]', 'files)["report"]')
 # Runs a lesson's code cells in order, as the page's Run buttons do.
 CELLS = """
 import json, sys
@@ -146,9 +149,19 @@ def _as_if_in_lessons(results: str, folder: Path) -> dict:
 _graded: dict[str, tuple[dict, dict]] = {}
 
 
+def as_in_the_browser(args: list[str], *rest) -> int:
+    """runner.run_pytest, with the browser's choice of checks: the local_only ones reported
+    (status "local"), not run."""
+    return runner.run_pytest([*args, plugin.BROWSER_OPTION], *rest)
+
+
 def command_line_results(lesson, tmp_path_factory) -> tuple[dict, dict]:
-    """({case: files}, {case: results.json from `flasklings check`}) for the starter, the
-    solution and every 20th mutant of the lesson, graded once per test session."""
+    """({case: files}, {case: results.json}) for the starter, the solution and every 20th
+    mutant of the lesson, graded once per test session by `flasklings check`'s grader in a
+    child process, with the checks the browser runs. (A local_only check left out can change
+    what a later one sees of a broken service, a module-level object it set up, say: so the
+    in-process grading is compared with the same choice of checks; with every check, the
+    solution passes them all and the starter fails.)"""
     if lesson.slug not in _graded:
         cases = {
             "starter": COURSE.lesson_dir(lesson),
@@ -159,14 +172,20 @@ def command_line_results(lesson, tmp_path_factory) -> tuple[dict, dict]:
             target = where / mutant.name / lesson.slug
             solution = COURSE.lesson_dir(lesson, "solutions")
             cases[mutant.name] = mutants.apply(mutant, solution, target)
-        results = {
-            name: _as_if_in_lessons(
-                report.results_json(runner.run_checks(COURSE, lesson, folder.parent)), folder
-            )
-            for name, folder in cases.items()
-        }
+
+        def graded(folder: Path, launch=None) -> dict:
+            result = runner.run_checks(COURSE, lesson, folder.parent, launch=launch)
+            return _as_if_in_lessons(report.results_json(result), folder)
+
+        results = {name: graded(folder, as_in_the_browser) for name, folder in cases.items()}
+        every_check = {name: graded(cases[name]) for name in ("starter", "solution")}
+        assert every_check["starter"]["status"] == "fail"
+        assert every_check["solution"]["status"] == "pass"
+        local = local_only_docs(lesson)
+        assert _timeless(results["solution"]) == _timeless(
+            as_graded_in_the_browser(every_check["solution"], local)
+        )
         assert results["starter"]["status"] == "fail"
-        assert results["solution"]["status"] == "pass"
         _graded[lesson.slug] = ({n: _files(f) for n, f in cases.items()}, results)
     return _graded[lesson.slug]
 
@@ -179,15 +198,70 @@ def test_in_process_grading_gives_the_command_lines_verdicts(
     files, expected = command_line_results(lesson, tmp_path_factory)
     graded = json.loads(python(tmp_path, GRADE, {"slug": lesson.slug, "cases": files}))
     for name in files:
-        assert _timeless(graded[name]) == _timeless(expected[name]), name
+        got, wanted = _timeless(graded[name]), _timeless(expected[name])
+        for check, expected_check in zip(got["tests"], wanted["tests"], strict=True):
+            assert check == expected_check, name  # one check at a time: a readable diff
+        assert got == wanted, name
+
+
+def test_a_check_in_the_browser_names_the_checks_it_leaves_to_the_computer(tmp_path):
+    lesson = COURSE.find("05")
+    cases = {
+        "solution": _files(COURSE.lesson_dir(lesson, "solutions")),
+        "starter": _files(COURSE.lesson_dir(lesson)),
+    }
+    reports = json.loads(in_cpython(tmp_path, REPORT, {"slug": lesson.slug, "cases": cases}))
+    assert "threads, which the browser's Python lacks" in reports["solution"]
+    assert "lesson 05 is done" not in reports["solution"]
+    assert re.search(
+        r"All 45 checks that run here pass\. 5 more \(Task 4\) run only on your computer: "
+        r"`(uv run )?flasklings check 05` there runs them all\.$",
+        reports["solution"].rstrip(),
+    ), reports["solution"][-400:]
+    # Not run is not failed: the starter's verdict counts only the checks that ran.
+    assert re.search(r"\d+ of 45 checks that run here pass\.", reports["starter"])
+
+
+def local_only_docs(lesson) -> dict[str, str]:
+    """{the check's description: what it needs} for the lesson's local_only checks."""
+    checker = COURSE.checker(lesson)
+    tree = ast.parse(checker.read_bytes())
+    docs = {
+        node.name: ast.get_docstring(node).strip().splitlines()[0]
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef) and ast.get_docstring(node)
+    }
+    return {docs[name]: needs for name, (_, needs) in runner.local_only_checks(checker).items()}
+
+
+def as_graded_in_the_browser(results: dict, local: dict[str, str]) -> dict:
+    """The command line's results.json as the browser must give it: the local_only checks
+    reported as such, not run, and the verdict of those that ran."""
+    tests = [
+        {
+            **test,
+            "status": "local",
+            "message": f"needs {local[test['name']]}, which the browser's Python lacks",
+            "output": None,
+        }
+        if test["name"] in local
+        else test
+        for test in results["tests"]
+    ]
+    status = results["status"]
+    if status != "error":
+        status = "pass" if all(t["status"] in ("pass", "local") for t in tests) else "fail"
+    return {**results, "status": status, "tests": tests}
 
 
 def _timeless(results: dict) -> dict:
     """The results with what differs from one grading to the next made equal: moments (an
-    invoice's created_at in a message), the random keys a check makes (shown cut short, as
-    "b71941…") and request IDs (32 hex digits)."""
+    invoice's created_at, a log line's time or a cookie's expiry in a message), the random
+    keys a check makes (shown cut short, as "b71941…") and request IDs (32 hex digits)."""
     text = json.dumps(results, ensure_ascii=False)
-    text = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:\d\d|Z)?", "<time>", text)
+    moment = r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:[+-]\d\d:\d\d|Z)?"
+    text = re.sub(moment, "<time>", text)  # ISO 8601, and logging's asctime
+    text = re.sub(r"\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT", "<time>", text)  # HTTP's
     text = re.sub(r"\b[0-9a-f]{6,}…", "<key>…", text)
     return json.loads(re.sub(r"\b[0-9a-f]{32}\b", "<id>", text))
 
@@ -233,6 +307,10 @@ def test_only_browser_lessons_get_run_buttons_and_no_page_loads_python(built_sit
             len(code_cells(lesson)) - len(runnable) if lesson.browser else 0
         )
         assert ('id="try-the-tasks-here"' in html) == lesson.browser, lesson.slug
+        # The panel says before any Check which checks run only on the reader's computer.
+        local = runner.local_only_checks(COURSE.checker(lesson))
+        said = "which the Python in this page lacks: Check lists" in html
+        assert said == (lesson.browser and bool(local)), lesson.slug
         # Python, the wheels and the editor are fetched by script on demand, never by the page.
         assert not re.search(r'(?:src|href)="[^"]*assets/python/', html), lesson.slug
     assert (built_site.site_dir / "assets/python/pyodide/pyodide.asm.wasm").is_file()
@@ -256,8 +334,11 @@ def test_lesson_1_runs_and_checks_in_the_browser(browser, site_url):  # noqa: F8
         page = reader.page
         reader.open(f"{site_url}lessons/{lesson.slug}/")
         assert not any("/assets/python/" in url for url in reader.requests), (
-            "the page loaded Python before anyone pressed Run"
+            "the page loaded Python, or the panel's files, before anyone needed them"
         )
+        # The panel's files come when it is seen: until then, its editors are empty.
+        text = page.locator("[data-fl-try] textarea")
+        assert not text.input_value() and text.get_attribute("readonly") is not None
 
         first = page.get_by_role("button", name="Run code cell 1", exact=True)
         started = time.perf_counter()
@@ -320,9 +401,10 @@ def test_lesson_1_runs_and_checks_in_the_browser(browser, site_url):  # noqa: F8
 
         page.reload()
         page.wait_for_load_state("networkidle")
-        assert text.input_value() == solution, "the edit was not kept in the browser's storage"
         panel.scroll_into_view_if_needed()
         page.locator("[data-fl-try][data-fl-editor=ready]").wait_for(timeout=60_000)
+        assert text.input_value() == solution, "the edit was not kept in the browser's storage"
+        assert text.get_attribute("readonly") is None
         assert "Hello, Invoicer!" in editor.inner_text()
         panel.get_by_role("button", name="Restore the starter").click()
         starter = (COURSE.lesson_dir(lesson) / "hello.py").read_text(encoding="utf-8")
@@ -367,7 +449,9 @@ def test_lesson_1_runs_and_checks_in_the_browser(browser, site_url):  # noqa: F8
 
 @pytest.mark.browser
 @pytest.mark.parametrize(
-    "lesson", [lesson for lesson in BROWSER_LESSONS if lesson.slug != "01_hello"], ids=str
+    "lesson",
+    [lesson for lesson in BROWSER_LESSONS if lesson.slug != "01_hello"],
+    ids=lambda lesson: lesson.slug,
 )
 def test_a_lessons_tasks_check_in_the_browser(browser, site_url, lesson):  # noqa: F811
     """Every other browser lesson, end to end: Check fails on the starter, passes with the
@@ -382,10 +466,15 @@ def test_a_lessons_tasks_check_in_the_browser(browser, site_url, lesson):  # noq
         page.locator("[data-fl-try][data-fl-editor=ready]").wait_for(timeout=60_000)
         check = panel.get_by_role("button", name="Check", exact=True)
         verdict = panel.locator(".fl-try__status")
-        finished = "el => /checks pass|Could not/.test(el.textContent)"
+        finished = "el => /checks (that run here )?pass|Could not/.test(el.textContent)"
+        # The checks the browser leaves out are said to be left out, with how many.
+        local = len(runner.local_only_checks(COURSE.checker(lesson)))
+        here = " that run here" if local else ""
+        more = f" {local} more runs? only on your computer\\." if local else ""
         check.click()
         page.wait_for_function(finished, arg=verdict.element_handle(), timeout=LOAD_WAIT)
-        assert re.fullmatch(r"\d+ of \d+ checks pass: see the report below\.", verdict.inner_text())
+        failing = rf"\d+ of \d+ checks{here} pass: see the report below\.{more}"
+        assert re.fullmatch(failing, verdict.inner_text()), verdict.inner_text()
 
         names = panel.locator("textarea").evaluate_all(
             "areas => areas.map(a => a.getAttribute('data-fl-file'))"
@@ -400,7 +489,11 @@ def test_a_lessons_tasks_check_in_the_browser(browser, site_url, lesson):  # noq
             arg=verdict.element_handle(),
             timeout=60_000,
         )
-        assert re.fullmatch(r"All \d+ checks pass\.", verdict.inner_text()), panel.inner_text()
+        assert re.fullmatch(rf"All \d+ checks{here} pass\.{more}", verdict.inner_text()), (
+            panel.inner_text()
+        )
+        if local:  # and the report says where they run
+            assert "only on your computer" in panel.locator(".fl-try__report").inner_text()
 
         with page.expect_download() as fetched:
             panel.get_by_role("button", name="Download your files").click()

@@ -6,7 +6,8 @@
  * also across instant navigation, so later cells and checks start at once. The worker keeps
  * one namespace per lesson, so cells share state like a notebook's. Every status goes into
  * a live region next to the button that asked. Edits in the panel are kept in localStorage.
- * The panel's textareas become code editors when the panel comes into view (editorWhenSeen).
+ * The panel's files load, and its textareas become code editors, when the panel comes into
+ * view (whenSeen).
  * Every page also registers the service worker (sw.js) that keeps the site for offline use.
  */
 (function () {
@@ -127,38 +128,70 @@
     return "flasklings:" + lessonSlug() + ":" + editor.getAttribute("data-fl-file");
   }
 
-  function restoreEdits(panel) {
-    panel.querySelectorAll("[data-fl-file]").forEach(function (editor) {
-      if (!editor.hasAttribute("data-fl-starter")) {
-        editor.setAttribute("data-fl-starter", editor.value);
+  // The starter files come from assets/python/starters/ when the panel is first needed (in
+  // view, or a button pressed), not with the page; then each editor shows the reader's kept
+  // edit, else the starter, and becomes writable.
+  var starters = {};
+  function loadFiles(panel) {
+    var url = new URL(panel.getAttribute("data-fl-starters"), document.baseURI).href;
+    if (!starters[url]) {
+      starters[url] = fetch(url).then(function (response) {
+        if (!response.ok) throw new Error("the starter files: HTTP " + response.status);
+        return response.json();
+      });
+      starters[url].catch(function () { delete starters[url]; });  // offline: try again later
+    }
+    return starters[url].then(function (files) {
+      panel.querySelectorAll("[data-fl-file]").forEach(function (editor) {
+        if (editor.hasAttribute("data-fl-starter")) return;
+        var starter = files[editor.getAttribute("data-fl-file")];
         var kept = null;
         try { kept = localStorage.getItem(storageKey(editor)); } catch (e) { /* storage off */ }
-        if (kept !== null) editor.value = kept;
-      }
+        editor.setAttribute("data-fl-starter", starter);
+        editor.value = kept !== null ? kept : starter;
+        editor.readOnly = false;
+        if (editor.flasklingsSet) editor.flasklingsSet(editor.value);
+      });
+      panel.setAttribute("data-fl-files", "ready");
     });
+  }
+
+  function panelFiles(panel) {
+    var files = {};
+    panel.querySelectorAll("[data-fl-file]").forEach(function (editor) {
+      files[editor.getAttribute("data-fl-file")] = editor.value;
+    });
+    return files;
   }
 
   function check(button) {
     var panel = button.closest("[data-fl-try]");
     var status = panel.querySelector(".fl-try__status");
     var reportArea = panel.querySelector(".fl-try__report");
-    var files = {};
-    panel.querySelectorAll("[data-fl-file]").forEach(function (editor) {
-      files[editor.getAttribute("data-fl-file")] = editor.value;
-    });
     button.disabled = true;
     say(status, "Checking…");
-    ask({ kind: "check", lesson: lessonSlug(), files: files }, function (text) { say(status, text); })
+    loadFiles(panel)
+      .then(function () {
+        return ask({ kind: "check", lesson: lessonSlug(), files: panelFiles(panel) },
+          function (text) { say(status, text); });
+      })
       .then(function (result) {
         reportArea.textContent = result.report;
         reportArea.hidden = false;
-        var tests = result.results.tests;
+        // Checks marked local_only are listed with the status "local": not run here.
+        var all = result.results.tests;
+        var local = all.filter(function (t) { return t.status === "local"; }).length;
+        var tests = all.filter(function (t) { return t.status !== "local"; });
         var passed = tests.filter(function (t) { return t.status === "pass"; }).length;
-        say(status, result.status === "pass"
-          ? "All " + tests.length + " checks pass."
+        var here = local ? " that run here" : "";
+        say(status, (result.status === "pass"
+          ? "All " + tests.length + " checks" + here + " pass."
           : result.status === "fail"
-            ? passed + " of " + tests.length + " checks pass: see the report below."
-            : "Could not grade: see the report below.");
+            ? passed + " of " + tests.length + " checks" + here + " pass: see the report below."
+            : "Could not grade: see the report below.")
+          + (local && result.status !== "error"
+            ? " " + local + (local === 1 ? " more runs" : " more run") +
+              " only on your computer." : ""));
       })
       .catch(function (error) { say(status, "Could not check: " + error.message); })
       .then(function () { button.disabled = false; });
@@ -179,22 +212,21 @@
   // the zip), each file on its own.
   function download(panel) {
     var status = panel.querySelector(".fl-try__status");
-    var files = {};
-    panel.querySelectorAll("[data-fl-file]").forEach(function (editor) {
-      files[editor.getAttribute("data-fl-file")] = editor.value;
-    });
     var slug = lessonSlug();
-    editorModule().then(function (editor) {
-      save(editor.lessonZip(slug, files), slug + ".zip");
-      say(status, "Downloaded " + slug + ".zip: unzip it in the lessons folder of your " +
-        "course copy (it holds " + slug + "/ with the files above), then run " +
-        "flasklings check " + slug.split("_")[0] + ".");
-    }).catch(function () {
-      Object.keys(files).forEach(function (name) {
-        save(new Blob([files[name]], { type: "text/x-python" }), name.split("/").pop());
+    loadFiles(panel).then(function () {
+      var files = panelFiles(panel);
+      return editorModule().then(function (editor) {
+        save(editor.lessonZip(slug, files), slug + ".zip");
+        say(status, "Downloaded " + slug + ".zip: unzip it in the lessons folder of your " +
+          "course copy (it holds " + slug + "/ with the files above), then run " +
+          "flasklings check " + slug.split("_")[0] + ".");
+      }).catch(function () {
+        Object.keys(files).forEach(function (name) {
+          save(new Blob([files[name]], { type: "text/x-python" }), name.split("/").pop());
+        });
+        say(status, "Downloaded: put the files into lessons/" + slug + "/ on your computer.");
       });
-      say(status, "Downloaded: put the files into lessons/" + slug + "/ on your computer.");
-    });
+    }).catch(function (error) { say(status, "Could not load " + error.message); });
   }
 
   document.addEventListener("click", function (event) {
@@ -205,13 +237,16 @@
     else if (button.hasAttribute("data-fl-download")) download(button.closest("[data-fl-try]"));
     else if (button.hasAttribute("data-fl-restore")) {
       var panel = button.closest("[data-fl-try]");
-      restoreEdits(panel);
-      panel.querySelectorAll("[data-fl-file]").forEach(function (editor) {
-        editor.value = editor.getAttribute("data-fl-starter");
-        if (editor.flasklingsSet) editor.flasklingsSet(editor.value);
-        try { localStorage.removeItem(storageKey(editor)); } catch (e) { /* storage off */ }
+      loadFiles(panel).then(function () {
+        panel.querySelectorAll("[data-fl-file]").forEach(function (editor) {
+          editor.value = editor.getAttribute("data-fl-starter");
+          if (editor.flasklingsSet) editor.flasklingsSet(editor.value);
+          try { localStorage.removeItem(storageKey(editor)); } catch (e) { /* storage off */ }
+        });
+        say(panel.querySelector(".fl-try__status"), "The starter is back.");
+      }).catch(function (error) {
+        say(panel.querySelector(".fl-try__status"), "Could not load " + error.message);
       });
-      say(panel.querySelector(".fl-try__status"), "The starter is back.");
     }
   });
 
@@ -232,27 +267,30 @@
     return editorLoading;
   }
 
-  function editorWhenSeen(panel) {
-    if (!window.IntersectionObserver) return;
-    var observer = new IntersectionObserver(function (entries) {
-      if (!entries.some(function (entry) { return entry.isIntersecting; })) return;
-      observer.disconnect();
-      editorModule().then(function (editor) {
+  function whenSeen(panel) {
+    var status = panel.querySelector(".fl-try__status");
+    loadFiles(panel).then(function () {
+      return editorModule().then(function (editor) {
         panel.querySelectorAll("[data-fl-file]").forEach(function (textarea) {
           if (!textarea.flasklingsSet) editor.mount(textarea);
         });
         panel.setAttribute("data-fl-editor", "ready");
       }).catch(function () { /* the textareas stay, and work */ });
-    }, { rootMargin: "200px" });
-    observer.observe(panel);
+    }).catch(function (error) { say(status, "Could not load " + error.message); });
   }
 
-  // Kept edits come back when a lesson page is shown (also after instant navigation).
+  // The files (with the kept edits) and the editor load when the panel comes into view, also
+  // after instant navigation; at once where there is no IntersectionObserver.
   function onPage() {
     var panel = document.querySelector("[data-fl-try]");
     if (!panel) return;
-    restoreEdits(panel);
-    editorWhenSeen(panel);
+    if (!window.IntersectionObserver) { whenSeen(panel); return; }
+    var observer = new IntersectionObserver(function (entries) {
+      if (!entries.some(function (entry) { return entry.isIntersecting; })) return;
+      observer.disconnect();
+      whenSeen(panel);
+    }, { rootMargin: "200px" });
+    observer.observe(panel);
   }
   if (window.document$ && window.document$.subscribe) window.document$.subscribe(onPage);
   else document.addEventListener("DOMContentLoaded", onPage);

@@ -61,6 +61,7 @@ WHEELS = (
     "typing-extensions",
     "flask-wtf",  # lesson 7: forms with CSRF tokens
     "wtforms",
+    "coverage",  # lesson 9: which lines the learner's tests run
 )
 # No pure-Python wheel on the index; their source distributions have a pure-Python fallback
 # for the compiled speed-ups (MarkupSafe's C, SQLAlchemy's Cython), which is what runs here.
@@ -170,7 +171,15 @@ def course_archive(course: Course) -> bytes:
             continue
         paths.append(course.checker(lesson))
         paths += sorted(p for p in course.lesson_dir(lesson).rglob("*") if p.is_file())
-        paths += sorted((root / "tests" / "mutants" / lesson.slug).glob("signatures.json"))
+        mutants = root / "tests" / "mutants" / lesson.slug
+        paths += sorted(mutants.glob("signatures.json"))
+        paths += sorted(mutants.glob("bugs.toml"))  # lesson 9: the bugs the suite must catch
+        if lesson.slug == "09_testing":
+            # Its checker runs the suite on lesson 8's service, which is lesson 9's own
+            # starter (tests/course/test_browser_run.py compares them): no solution of a
+            # task the reader is doing.
+            service = root / "solutions" / "08_deploy"
+            paths += sorted(p for p in service.rglob("*") if p.is_file())
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in paths:

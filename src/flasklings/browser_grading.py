@@ -94,14 +94,15 @@ def launch_in_process(
         return int(pytest.main(args, plugins=[_Attach(_DirectSender(results))]))
 
 
-def write_files(folder: Path, files: dict[str, str]) -> None:
-    """Replace the lesson folder's files with these (relative paths with /, text)."""
+def write_files(folder: Path, files: dict[str, str], writes=lambda name: True) -> None:
+    """Replace the lesson folder's files that the learner writes (`writes(name)`: all, unless
+    course.toml lists them) with these (relative paths with /, text)."""
     for name in files:
         path = PurePosixPath(name)
         if path.is_absolute() or ".." in path.parts or not path.parts:
             raise ValueError(f"{name!r} is not a path inside the lesson folder")
     for old in sorted(folder.rglob("*"), reverse=True):
-        if old.is_file():
+        if old.is_file() and writes(old.relative_to(folder).as_posix()):
             old.unlink()
     for name, text in files.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
@@ -114,7 +115,7 @@ def check(root: Path, slug: str, files: dict[str, str] | None = None) -> dict:
     course_ = course.load(root)
     lesson = course_.find(slug)
     if files is not None:
-        write_files(course_.lesson_dir(lesson), files)
+        write_files(course_.lesson_dir(lesson), files, lesson.writes)
     # A child process starts with none of the lesson's modules imported; this process may
     # hold those of the files it graded last, from the same folder: forget them.
     learner.unload(plugin.import_root(course_.lesson_dir(lesson)))

@@ -15,6 +15,11 @@ and starts with the tests that ran the lines the bug changes on the correct serv
 coverage contexts): the order changes the cost, never the verdict, since every test still
 runs while none fails. The children stay in the checks' process group, so whatever they start
 ends with the checks.
+
+Graded as the browser grades (--flasklings-browser: Pyodide cannot fork), every run goes in
+this process instead, one after another (run_here), which is put back as it was after each;
+the verdicts are the same (tests/course/test_suite_in_process.py), only the limits differ: a
+run cannot be stopped there, so the page's own time limit ends a suite that never does.
 """
 
 import ast
@@ -23,11 +28,11 @@ import contextlib
 import faulthandler
 import functools
 import json
+import logging
 import math
 import os
 import py_compile
 import re
-import resource
 import select
 import shutil
 import signal
@@ -238,14 +243,25 @@ def _isolate(folder: Path, output: Path) -> None:
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     _output_to(output)
+    _isolate_modules_and_settings(folder)
+
+
+def _isolate_modules_and_settings(folder: Path) -> None:
+    """The run's folder, none of the shell's settings for the service, no plugin autoloading,
+    and none of the modules a run imports afresh."""
     os.chdir(folder)
     for name in list(os.environ):
         if name.startswith(("FLASK_", "INVOICER_")):
             del os.environ[name]
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # no plugin but the Recorder
     for name in list(sys.modules):
-        if name.split(".")[0] in PACKAGES_OF_A_RUN or name.startswith("test_"):
+        if _imported_by_a_run(name):
             del sys.modules[name]
+
+
+def _imported_by_a_run(module: str) -> bool:
+    """Whether a run imports this module afresh: the service, the suite, its conftest."""
+    return module.split(".")[0] in PACKAGES_OF_A_RUN or module.startswith("test_")
 
 
 def _output_to(path: Path) -> None:
@@ -265,6 +281,8 @@ def _limit(run: Run) -> None:
     faulthandler.register(signal.SIGUSR1, file=stack, all_threads=True)
     # CPU time: the stack at the soft limit (SIGXCPU), the end one second later.
     faulthandler.register(signal.SIGXCPU, file=stack, all_threads=True)
+    import resource  # only in a forked child: the browser's Python has no such module
+
     cpu = math.ceil(run.cpu_limit)
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
 
@@ -287,13 +305,17 @@ def _exit_after(work) -> None:
 
 def _child(run: Run) -> None:
     """In the forked child: run pytest on the run's folder and exit with its status."""
-    _exit_after(lambda: _run_pytest(run))
+
+    def work() -> int:
+        _isolate(run.folder, run.files / "output.txt")
+        _limit(run)
+        return _run_pytest(run)
+
+    _exit_after(work)
 
 
 def _run_pytest(run: Run) -> int:
     """Run pytest on the run's folder (coverage too, for the correct service); its status."""
-    _isolate(run.folder, run.files / "output.txt")
-    _limit(run)
     cov = None
     if run.coverage:
         import coverage
@@ -304,6 +326,9 @@ def _run_pytest(run: Run) -> int:
         os.environ["COVERAGE_CORE"] = "sysmon"
         service = str(run.folder / run.package / "*")
         cov = coverage.Coverage(data_file=None, config_file=False, include=[service])
+        # A suite that runs none of the service is reported by the checks, not by a warning
+        # (which, in the browser's one process, would reach the grader's own output).
+        cov.set_option("run:disable_warnings", ["no-data-collected"])
         cov.start()
     recorder = Recorder(run.folder, run.files, cov, run.first)
     status = pytest.main(run.args, plugins=[recorder])
@@ -332,6 +357,8 @@ def _start_collector(folder: Path, package: str, args: list[str]) -> collected_s
         _isolate(folder, files / "output.txt")
         # A loop in the suite's imports must end, whoever waits for it; no hard limit, so
         # that each run can set its own.
+        import resource
+
         hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
         resource.setrlimit(resource.RLIMIT_CPU, (int(REFERENCE_CPU), hard))
         return collected_suite.serve(folder, package, args, requests, answers, start_run)
@@ -479,6 +506,68 @@ def run_all(runs: list[Run], prepare=None) -> None:
                 os.kill(run.pid, signal.SIGKILL)
                 if run.collector is None:
                     os.waitpid(run.pid, 0)
+
+
+# --- or every run in this process, one after another (no fork) ------------------------------
+
+
+def run_here(runs: list[Run], prepare=None) -> None:
+    """run_all's work without a process per run: each run's pytest in this process, which is
+    then put back as it was. Nothing can stop a run here: one that used more than its CPU
+    limit counts, once it ends, as stopped there (as run_all would have stopped it), and one
+    that never ends is stopped with everything by the page's time limit."""
+    for run in runs:
+        if prepare is not None and not prepare(run):
+            continue
+        run.files.mkdir()
+        run.started, cpu = time.monotonic(), time.process_time()
+        with _this_process_kept():
+            sys.stdin = open(os.devnull)  # noqa: SIM115 - closed with the run
+            sys.stdout = sys.stderr = open(run.files / "output.txt", "w", buffering=1)  # noqa: SIM115
+            _isolate_modules_and_settings(run.folder)
+            try:
+                # Captured in Python (sys), as the collector does: the streams are this
+                # process's own.
+                run.args = [*run.args, "--capture=sys"]
+                run.status = int(_run_pytest(run))
+            except BaseException:  # what a forked child prints before its status 99
+                traceback.print_exc()
+                run.status = 99
+        run.cpu, run.ended = time.process_time() - cpu, time.monotonic()
+        if run.cpu > math.ceil(run.cpu_limit) + 1:
+            run.status, run.cpu_out = -signal.SIGKILL, True
+        record = run.files / "record.json"
+        if record.is_file():
+            run.record = json.loads(record.read_text(encoding="utf-8"))
+
+
+@contextlib.contextmanager
+def _this_process_kept():
+    """This process as it was before a run: its folder, sys.path, environment, streams,
+    logging's root logger, and the modules of the same names as a run's (the checks' own)."""
+    cwd, path, environ = os.getcwd(), list(sys.path), dict(os.environ)
+    streams = (sys.stdin, sys.stdout, sys.stderr)
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    bytecode = sys.dont_write_bytecode
+    modules = {name: m for name, m in sys.modules.items() if _imported_by_a_run(name)}
+    try:
+        yield
+    finally:
+        for stream in {sys.stdin, sys.stdout, sys.stderr} - set(streams):
+            with contextlib.suppress(Exception):
+                stream.close()
+        sys.stdin, sys.stdout, sys.stderr = streams
+        os.chdir(cwd)
+        sys.path[:] = path
+        os.environ.clear()
+        os.environ.update(environ)
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        sys.dont_write_bytecode = bytecode
+        for name in [name for name in sys.modules if _imported_by_a_run(name)]:
+            del sys.modules[name]
+        sys.modules.update(modules)
 
 
 # --- the grading, once per module -----------------------------------------------------------
@@ -701,6 +790,7 @@ def grade_suite(
     bugs: list[Bug] | None = None,  # default: this lesson's bugs.toml
     pristine=None,  # pristine(tests, service, folder) -> folder; default: _pristine
     package: str = "invoicer",  # the service's package, relative to a run's folder
+    in_process: bool = False,  # every run in this process, one after another (run_here)
 ) -> Grading:
     """Run the suite in `tests` on the correct service, then on each buggy variant, all
     within `seconds` if given (bugs not tried by then are not counted as caught). The
@@ -730,8 +820,10 @@ def grade_suite(
     quick = [*common, "-x", "--tb=no", "--assert=plain"]
     # Output captured in the process (sys): the collector's runs share no capture file.
     collector_args = [*quick, "--capture=sys", f"--basetemp={base / 'collector-tmp'}"]
-    collector_folder = _prepare(pristine, base / "collector", None)
-    collector = _start_collector(collector_folder, package, collector_args)
+    collector = collector_folder = None  # (it forks the runs)
+    if not in_process:
+        collector_folder = _prepare(pristine, base / "collector", None)
+        collector = _start_collector(collector_folder, package, collector_args)
     runs = {}
     for bug in start_order(load_bugs(root) if bugs is None else bugs, tests):
         args = [*quick, f"--basetemp={base / (bug.name + '-tmp')}"]
@@ -758,15 +850,18 @@ def grade_suite(
             run.first = likely_catchers(by_run[run.name], service, *measured)
         # (else it starts beside the correct one, and keeps the suite's order)
         _prepare(pristine, run.folder, by_run[run.name])
-        if collector.wait_ready(READY_WAIT):  # (not once it is closed)
+        if collector is not None and collector.wait_ready(READY_WAIT):  # (not once closed)
             run.collector, run.code = collector, collector_folder
             run.edited = tuple(edit.file for edit in by_run[run.name].mutant.edits)
         return True
 
     try:
-        run_all([reference, *(run for _, run in runs.values())], prepare)
+        (run_here if in_process else run_all)(
+            [reference, *(run for _, run in runs.values())], prepare
+        )
     finally:
-        collector.close()
+        if collector is not None:
+            collector.close()
     # A run that reached the collector's own service decided nothing: that bug runs afresh.
     again = {}
     for bug, run in runs.values():
@@ -786,7 +881,9 @@ def grade_suite(
 @pytest.fixture(scope="module")
 def grading(request: pytest.FixtureRequest, tmp_path_factory) -> Grading:
     """The learner's suite run on the reference service and on every buggy variant."""
-    if not hasattr(os, "fork"):  # Windows
+    # Graded as in the browser (whose Python cannot fork): every run in this process.
+    in_process = request.config.getoption("flasklings_browser", False)
+    if not hasattr(os, "fork") and not in_process:  # Windows
         raise AssertionError(
             "This lesson grades your suite on dozens of buggy copies of the service at once, "
             "each run forked from one warm process (os.fork), so this check cannot run on "
@@ -801,7 +898,8 @@ def grading(request: pytest.FixtureRequest, tmp_path_factory) -> Grading:
             "`flasklings reset 09` (your files are backed up first)."
         )
     seconds = request.config.getoption("flasklings_deadline", None)
-    return grade_suite(request.config.rootpath, tests, tmp_path_factory.mktemp("suite"), seconds)
+    base = tmp_path_factory.mktemp("suite")
+    return grade_suite(request.config.rootpath, tests, base, seconds, in_process=in_process)
 
 
 # --- messages -------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ class CheckResult:
             return self.message or ""
         return "\n".join(
             f"  Task {t['task']} {t['name']}: {t['message']}"
-            for t in self.tests
+            for t in self.ran()
             if t["status"] != "pass"
         )
 

@@ -1,5 +1,6 @@
 """Hook: lessons that run in the browser (course.toml `browser = true`) get a Run button on
-each code cell and a "Try the tasks here" panel, and the build gets the Python they run on.
+each code cell and a "Try the tasks here" panel, and the build gets the Python they run on;
+the others say, where their "Check your work" begins, that they run on the reader's computer.
 
 A code cell whose notebook metadata says `"flasklings": {"local_only": "why"}` gets that
 reason and the local command instead of a button.
@@ -126,10 +127,24 @@ def _left_out(lesson, course, command: str) -> str:
     )
 
 
+def _local_lesson(lesson) -> str:
+    """For a lesson that does not run in the browser: why (course.toml browser_note), and the
+    command that checks it, where its "Check your work" section begins."""
+    command = f"flasklings check {lesson.number:02d}"
+    why = f" {_inline_code(lesson.browser_note)}" if lesson.browser_note else ""
+    return (
+        '<p class="fl-local-lesson">This lesson runs on your computer only: there is no '
+        f"Run button and no panel to check it on this page.{why} Check it with "
+        f"<code>{command}</code> in your copy of the course.</p>"
+    )
+
+
 def on_page_content(html_text, page, config, files):
     lesson = course_data.lesson_for(page)
-    if lesson is None or not lesson.browser:
+    if lesson is None:
         return html_text
+    if not lesson.browser:
+        return _CHECK_HEADING.sub(lambda m: _local_lesson(lesson) + m.group(0), html_text, count=1)
     cells = _code_cells(page)
     if len(cells) != len(_CELL.findall(html_text)):
         raise PluginError(f"{page.file.src_uri}: the page's code cells are not the notebook's")

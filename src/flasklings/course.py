@@ -35,8 +35,9 @@ class Lesson:
     learner_files: tuple[str, ...] = ()
     # Whether the lesson page runs its cells and its checks in the reader's browser (Pyodide).
     browser: bool = False
-    # What the lesson page's panel says about how the browser's Python differs for this
-    # lesson's checks (beyond the checks it leaves out, which the checker marks local_only).
+    # What the lesson page says about the browser's Python and this lesson: for a browser
+    # lesson, how its checks differ there (beyond those the checker marks local_only); for
+    # the others, why the lesson runs on the reader's computer only.
     browser_note: str = ""
     # The task whose checks run the learner's own tests/ (lesson 10: Task 4); the mutation
     # score grades a mutant of tests/ with those checks first.

@@ -314,6 +314,11 @@ def test_only_browser_lessons_get_run_buttons_and_no_page_loads_python(built_sit
             len(code_cells(lesson)) - len(runnable) if lesson.browser else 0
         )
         assert ('id="try-the-tasks-here"' in html) == lesson.browser, lesson.slug
+        # A lesson that does not run here says so where its checking begins, with the command.
+        local_lesson = re.search(r'<p class="fl-local-lesson">(.*?)</p>\s*<h2 id="check', html)
+        assert bool(local_lesson) != lesson.browser, lesson.slug
+        if local_lesson:
+            assert f"<code>flasklings check {lesson.number:02d}</code>" in local_lesson[1]
         # The panel says before any Check which checks run only on the reader's computer.
         local = runner.local_only_checks(COURSE.checker(lesson))
         said = "which the Python in this page lacks: Check lists" in html

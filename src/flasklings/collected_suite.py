@@ -78,7 +78,11 @@ class Collector:
             old = service_modules(self.module)
             code = {name: code_objects(module) for name, module in old.items()}
             imports = {name: service_imports(module, old) for name, module in old.items()}
-            suite = suite_modules(self.folder, self.folder / self.package)
+            # The suite's own import statements, read once here rather than in every run.
+            suite = [
+                (module, imported_names(module, self.module))
+                for module in suite_modules(self.folder, self.folder / self.package)
+            ]
         except Exception as error:  # whatever it is, the runs go afresh
             why = why or f"{type(error).__name__}: {error}"
         self._answer({"ready": why is None, "why": why})
@@ -289,10 +293,10 @@ def swap_service(
     old: dict[str, types.ModuleType],
     again: set[str],
     root: Path,
-    suite: list[types.ModuleType],
+    suite: list[tuple[types.ModuleType, dict[str, tuple[str, str | None]]]],
 ) -> None:
     """Import the modules `again` afresh from `root` and rebind what the suite took from
-    their old versions."""
+    their old versions (`suite`: each module with its imported_names)."""
     where: dict[int, tuple[str, str | None]] = {}  # id of an old object -> (module, attribute)
     for module_name in again:
         module = old[module_name]
@@ -318,13 +322,13 @@ def swap_service(
         module = sys.modules[module_name]
         return module if attribute is None else getattr(module, attribute)
 
-    for module in suite:
+    for module, names in suite:
         space = vars(module)
         for local, value in list(space.items()):
             if not isinstance(value, IMMUTABLE) and id(value) in where:
                 with contextlib.suppress(KeyError, AttributeError):
                     space[local] = new(*where[id(value)])
-        for local, (module_name, attribute) in imported_names(module, name).items():
+        for local, (module_name, attribute) in names.items():
             if module_name not in again:
                 continue
             with contextlib.suppress(KeyError, AttributeError):

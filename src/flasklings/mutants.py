@@ -24,6 +24,9 @@ class Mutant:
     name: str
     mistake: str
     edits: tuple[Edit, ...]
+    # "postgresql": a mistake only PostgreSQL shows (SQLite has no time zones in its
+    # timestamps), caught where the checks run on PostgreSQL, as in CI.
+    needs: str | None = None
 
 
 def load(path: Path) -> list[Mutant]:
@@ -33,6 +36,7 @@ def load(path: Path) -> list[Mutant]:
             name=entry["name"],
             mistake=entry["mistake"],
             edits=tuple(Edit(e["file"], e["find"], e["replace"]) for e in entry["edit"]),
+            needs=entry.get("needs"),
         )
         for entry in data.get("mutant", [])
     ]

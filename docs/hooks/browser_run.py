@@ -72,7 +72,7 @@ def _panel(lesson, course, python_url: str) -> str:
             'spellcheck="false" autocapitalize="off" autocomplete="off" rows="18" readonly '
             'placeholder="The starter file loads when this panel comes into view…"></textarea>'
         )
-    command = f"flasklings check {lesson.number}"
+    command = f"flasklings check {lesson.number:02d}"
     return (
         f'<section class="fl-try" data-fl-try="{lesson.slug}" data-fl-python="{python_url}" '
         f'data-fl-timeout="{lesson.timeout:g}" '

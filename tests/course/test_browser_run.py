@@ -459,6 +459,19 @@ def test_lesson_1_runs_and_checks_in_the_browser(browser, site_url):  # noqa: F8
         reader.close()
 
 
+def wait_for_verdict(page, finished: str, verdict, timeout: int) -> None:
+    """Wait until `finished(verdict)`; if it never is, fail with what the page said last."""
+    try:
+        page.wait_for_function(finished, arg=verdict.element_handle(), timeout=timeout)
+    except Exception as error:  # Playwright's TimeoutError: say where the page was
+        report = page.locator(".fl-try__report").inner_text()
+        pytest.fail(
+            f"no verdict after {timeout / 1000:g} s: the status said "
+            f"{verdict.inner_text()!r}; the report: {report[-1500:]!r} ({error})",
+            pytrace=False,
+        )
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize(
     "lesson",
@@ -484,7 +497,7 @@ def test_a_lessons_tasks_check_in_the_browser(browser, site_url, lesson):  # noq
         here = " that run here" if local else ""
         more = f" {local} more runs? only on your computer\\." if local else ""
         check.click()
-        page.wait_for_function(finished, arg=verdict.element_handle(), timeout=LOAD_WAIT)
+        wait_for_verdict(page, finished, verdict, LOAD_WAIT)
         failing = rf"\d+ of \d+ checks{here} pass: see the report below\.{more}"
         assert re.fullmatch(failing, verdict.inner_text()), verdict.inner_text()
 
@@ -497,11 +510,9 @@ def test_a_lessons_tasks_check_in_the_browser(browser, site_url, lesson):  # noq
             panel.get_by_role("textbox", name=f"lessons/{lesson.slug}/{name}").fill(text)
         started = time.perf_counter()
         check.click()
-        page.wait_for_function(
-            finished + " && !el.textContent.startsWith('Checking')",
-            arg=verdict.element_handle(),
-            timeout=LOAD_WAIT,  # lesson 9 runs the suite once per bug
-        )
+        # (lesson 9 runs the suite once per bug)
+        unchecking = finished + " && !el.textContent.startsWith('Checking')"
+        wait_for_verdict(page, unchecking, verdict, LOAD_WAIT)
         print(f"\n{lesson.slug} in Chromium: warm Check {time.perf_counter() - started:.2f} s")
         assert re.fullmatch(rf"All \d+ checks{here} pass\.{more}", verdict.inner_text()), (
             panel.inner_text()
